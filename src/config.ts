@@ -1,0 +1,153 @@
+// Settings come from the environment (validated by @fastify/env against this schema) and are turned into
+// one typed, nested AppConfig that the rest of the service reads.
+
+export const envSchema = {
+  type: 'object',
+  required: ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'HANDOFF_QUEUE_ID', 'SESSION_SECRET'],
+  properties: {
+    NODE_ENV: { type: 'string', default: 'development' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    HOST: { type: 'string', default: '0.0.0.0' },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info'
+    },
+    GENESYS_CLIENT_ID: { type: 'string', minLength: 1 },
+    GENESYS_CLIENT_SECRET: { type: 'string', minLength: 1 },
+    GENESYS_REGION: { type: 'string', minLength: 1, default: 'mypurecloud.com' },
+    GENESYS_API_BASE_URL: { type: 'string' },
+    GENESYS_LOGIN_BASE_URL: { type: 'string' },
+    GENESYS_MAX_RETRIES: { type: 'integer', minimum: 0, maximum: 10, default: 4 },
+    GENESYS_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
+    GENESYS_RETRY_MAX_DELAY_MS: { type: 'integer', minimum: 0, default: 10000 },
+    GENESYS_MAX_CONNECTIONS: { type: 'integer', minimum: 1, default: 32 },
+    HANDOFF_QUEUE_ID: { type: 'string', minLength: 1 },
+    HANDOFF_SKILL_ID: { type: 'string', default: '' },
+    HANDOFF_DEADLINE_MS: { type: 'integer', minimum: 100, default: 15000 },
+    INTENT_CONFIDENCE_THRESHOLD: { type: 'number', minimum: 0, maximum: 1, default: 0.75 },
+    SESSION_SECRET: { type: 'string', minLength: 32 },
+    SESSION_COOKIE_SECURE: { type: 'boolean' },
+    ADMIN_TOKEN: { type: 'string', default: '' },
+    HISTORY_MAX_EVENTS: { type: 'integer', minimum: 1, maximum: 10000, default: 50 },
+    HISTORY_TTL_SECONDS: { type: 'integer', minimum: 1, default: 86400 },
+    HISTORY_MAX_CONVERSATIONS: { type: 'integer', minimum: 1, default: 200000 },
+    WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 }
+  }
+} as const
+
+export interface Env {
+  NODE_ENV: string
+  PORT: number
+  HOST: string
+  LOG_LEVEL: string
+  GENESYS_CLIENT_ID: string
+  GENESYS_CLIENT_SECRET: string
+  GENESYS_REGION: string
+  GENESYS_API_BASE_URL?: string
+  GENESYS_LOGIN_BASE_URL?: string
+  GENESYS_MAX_RETRIES: number
+  GENESYS_REQUEST_TIMEOUT_MS: number
+  GENESYS_RETRY_MAX_DELAY_MS: number
+  GENESYS_MAX_CONNECTIONS: number
+  HANDOFF_QUEUE_ID: string
+  HANDOFF_SKILL_ID: string
+  HANDOFF_DEADLINE_MS: number
+  INTENT_CONFIDENCE_THRESHOLD: number
+  SESSION_SECRET: string
+  SESSION_COOKIE_SECURE?: boolean
+  ADMIN_TOKEN: string
+  HISTORY_MAX_EVENTS: number
+  HISTORY_TTL_SECONDS: number
+  HISTORY_MAX_CONVERSATIONS: number
+  WEBHOOK_BODY_LIMIT: number
+}
+
+export interface GenesysConfig {
+  clientId: string
+  clientSecret: string
+  region: string
+  apiBaseUrl: string
+  loginBaseUrl: string
+  maxRetries: number
+  requestTimeoutMs: number
+  retryMaxDelayMs: number
+  maxConnections: number
+}
+
+export interface AppConfig {
+  production: boolean
+  port: number
+  host: string
+  logLevel: string
+  genesys: GenesysConfig
+  handoff: {
+    queueId: string
+    skillId: string | null
+    deadlineMs: number
+    threshold: number
+  }
+  history: {
+    maxEvents: number
+    ttlSeconds: number
+    maxConversations: number
+  }
+  session: {
+    secret: string
+    cookieSecure: boolean
+  }
+  adminToken: string | null
+  webhookBodyLimit: number
+}
+
+function baseUrl (name: string, override: string | undefined, host: string): string {
+  const url = override !== undefined && override !== '' ? override : `https://${host}`
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new Error(`${name} is not a valid URL: ${url}`)
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new Error(`${name} must be an http(s) URL: ${url}`)
+  }
+  return url.replace(/\/+$/, '')
+}
+
+export function toAppConfig (env: Env): AppConfig {
+  const production = env.NODE_ENV === 'production'
+  return {
+    production,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    genesys: {
+      clientId: env.GENESYS_CLIENT_ID,
+      clientSecret: env.GENESYS_CLIENT_SECRET,
+      region: env.GENESYS_REGION,
+      apiBaseUrl: baseUrl('GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL, `api.${env.GENESYS_REGION}`),
+      loginBaseUrl: baseUrl('GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL, `login.${env.GENESYS_REGION}`),
+      maxRetries: env.GENESYS_MAX_RETRIES,
+      requestTimeoutMs: env.GENESYS_REQUEST_TIMEOUT_MS,
+      retryMaxDelayMs: env.GENESYS_RETRY_MAX_DELAY_MS,
+      maxConnections: env.GENESYS_MAX_CONNECTIONS
+    },
+    handoff: {
+      queueId: env.HANDOFF_QUEUE_ID,
+      skillId: env.HANDOFF_SKILL_ID === '' ? null : env.HANDOFF_SKILL_ID,
+      deadlineMs: env.HANDOFF_DEADLINE_MS,
+      threshold: env.INTENT_CONFIDENCE_THRESHOLD
+    },
+    history: {
+      maxEvents: env.HISTORY_MAX_EVENTS,
+      ttlSeconds: env.HISTORY_TTL_SECONDS,
+      maxConversations: env.HISTORY_MAX_CONVERSATIONS
+    },
+    session: {
+      secret: env.SESSION_SECRET,
+      cookieSecure: env.SESSION_COOKIE_SECURE ?? production
+    },
+    adminToken: env.ADMIN_TOKEN === '' ? null : env.ADMIN_TOKEN,
+    webhookBodyLimit: env.WEBHOOK_BODY_LIMIT
+  }
+}

@@ -1,0 +1,83 @@
+// OAuth client-credentials tokens for one app instance: cached, refreshed ahead of expiry, and fetched
+// single-flight so a burst of cold handoffs makes one token request.
+import type { CallContext, GenesysHttp } from './http.js'
+import { GenesysRejectedError, GenesysUnavailableError, errorInfo } from './errors.js'
+
+export interface GenesysAuthOptions {
+  http: GenesysHttp
+  loginBaseUrl: string
+  clientId: string
+  clientSecret: string
+  /** refresh this long before the token expires */
+  refreshEarlyMs?: number
+  now?: () => number
+}
+
+interface CachedToken {
+  value: string
+  refreshAt: number
+  expiresAt: number
+}
+
+const OPERATION = 'token request'
+
+export class GenesysAuth {
+  /** token requests sent to Genesys by this instance */
+  tokenRequests = 0
+  private readonly opts: GenesysAuthOptions
+  private readonly now: () => number
+  private readonly basic: string
+  private cached: CachedToken | null = null
+  private inflight: Promise<string> | null = null
+
+  constructor (opts: GenesysAuthOptions) {
+    this.opts = opts
+    this.now = opts.now ?? Date.now
+    this.basic = 'Basic ' + Buffer.from(`${opts.clientId}:${opts.clientSecret}`).toString('base64')
+  }
+
+  async getToken (ctx: CallContext): Promise<string> {
+    const current = this.cached
+    if (current !== null && this.now() < current.refreshAt) return current.value
+    try {
+      this.inflight ??= this.fetchToken(ctx).finally(() => { this.inflight = null })
+      return await this.inflight
+    } catch (err) {
+      // A refresh that fails early leaves the still-valid token usable.
+      if (current !== null && this.now() < current.expiresAt) return current.value
+      throw err
+    }
+  }
+
+  /** Drops the cached token if it is the one Genesys just refused. */
+  invalidate (token: string): void {
+    if (this.cached?.value === token) this.cached = null
+  }
+
+  private async fetchToken (ctx: CallContext): Promise<string> {
+    this.tokenRequests++
+    const res = await this.opts.http.send({
+      operation: OPERATION,
+      method: 'POST',
+      url: `${this.opts.loginBaseUrl}/oauth/token`,
+      headers: { authorization: this.basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+      retryPost: true
+    }, ctx)
+    if (res.status !== 200) throw new GenesysRejectedError(OPERATION, errorInfo(res.status, res.headers, res.body))
+    let token: unknown
+    let expiresIn: unknown
+    try {
+      ({ access_token: token, expires_in: expiresIn } = JSON.parse(res.body) as Record<string, unknown>)
+    } catch {}
+    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || expiresIn <= 0) {
+      throw new GenesysUnavailableError(OPERATION, { status: res.status }, 5, 'token response had no usable access_token/expires_in')
+    }
+    const lifetime = expiresIn * 1000
+    const now = this.now()
+    // Refresh a minute early; for short-lived tokens, at half their life.
+    const early = Math.min(this.opts.refreshEarlyMs ?? 60_000, lifetime / 2)
+    this.cached = { value: token, refreshAt: now + lifetime - early, expiresAt: now + lifetime }
+    return token
+  }
+}

@@ -1,0 +1,30 @@
+import type { FastifyServerOptions } from 'fastify'
+
+// Anything that could carry a credential is censored wherever it appears in a log line.
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-hub-signature-256"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.authorization',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.accessToken',
+  '*.access_token',
+  '*.token',
+  '*.secret',
+  '*.sessionSecret',
+  '*.adminToken',
+  'clientSecret',
+  'accessToken',
+  'access_token',
+  'token'
+]
+
+export function loggerOptions (level: string): NonNullable<FastifyServerOptions['logger']> {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }
+  }
+}

@@ -1,0 +1,16 @@
+// `npm run simulator`: a local stand-in for Genesys Cloud. Point GENESYS_API_BASE_URL and
+// GENESYS_LOGIN_BASE_URL at the URL it prints.
+import { startSimulator } from './app.js'
+
+const sim = await startSimulator({
+  port: Number(process.env.SIMULATOR_PORT ?? 4010),
+  host: process.env.SIMULATOR_HOST ?? '127.0.0.1',
+  clientId: process.env.GENESYS_CLIENT_ID ?? 'demo-client',
+  clientSecret: process.env.GENESYS_CLIENT_SECRET ?? 'demo-secret',
+  tokenTtlSeconds: Number(process.env.SIMULATOR_TOKEN_TTL_SECONDS ?? 86400),
+  logger: true
+})
+console.log(`Genesys simulator listening on ${sim.url} (client id ${sim.state.clientId}); faults: POST ${sim.url}/__sim/faults`)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { void sim.app.close().then(() => process.exit(0)) })
+}

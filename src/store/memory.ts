@@ -1,0 +1,141 @@
+// Embedded store for one process: bounded in events per conversation, in conversations (least recently
+// used dropped first) and in time (TTL refreshed on every append). Operations run synchronously inside the
+// event loop, which is what makes each of them atomic.
+import { randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { Session } from 'fastify'
+import type { SessionStore } from '@fastify/session'
+import type {
+  AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
+} from './types.js'
+
+interface ConversationRecord {
+  history: HistoryEntry[]
+  handoff: HandoffRecord
+  claimId?: string
+  claimExpiresAt?: number
+}
+
+export interface MemoryStoreOptions extends HistoryLimits {
+  now?: () => number
+  maxSessions?: number
+}
+
+export class MemoryHistoryStore implements HistoryStore {
+  readonly sessions: SessionStore
+  private readonly conversations: LRUCache<string, ConversationRecord>
+  private readonly maxEvents: number
+  private readonly now: () => number
+
+  constructor (opts: MemoryStoreOptions) {
+    this.maxEvents = opts.maxEvents
+    this.now = opts.now ?? Date.now
+    this.conversations = new LRUCache<string, ConversationRecord>({
+      max: opts.maxConversations,
+      ttl: opts.ttlSeconds * 1000,
+      updateAgeOnGet: false,
+      ttlAutopurge: false,
+      perf: { now: this.now }
+    })
+    this.sessions = new MemorySessionStore(opts.maxSessions ?? 10000, opts.ttlSeconds * 1000, this.now)
+  }
+
+  async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
+    let record = this.conversations.get(conversationId)
+    if (record === undefined) {
+      record = { history: [], handoff: { state: 'none' } }
+    }
+    record.history.push(entry)
+    if (record.history.length > this.maxEvents) {
+      record.history.splice(0, record.history.length - this.maxEvents)
+    }
+    this.lapseClaim(record)
+    // set() again refreshes the TTL: expiry counts from the last activity.
+    this.conversations.set(conversationId, record)
+    return { events: record.history.length, handoff: { ...record.handoff } }
+  }
+
+  async get (conversationId: string): Promise<ConversationSnapshot | null> {
+    const record = this.conversations.get(conversationId)
+    if (record === undefined) return null
+    this.lapseClaim(record)
+    return { conversationId, history: record.history.slice(), handoff: { ...record.handoff } }
+  }
+
+  async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
+    let record = this.conversations.get(conversationId)
+    if (record === undefined) {
+      record = { history: [], handoff: { state: 'none' } }
+      this.conversations.set(conversationId, record)
+    }
+    this.lapseClaim(record)
+    if (record.handoff.state !== 'none') {
+      return { acquired: false, handoff: { ...record.handoff } }
+    }
+    const claimId = randomUUID()
+    record.claimId = claimId
+    record.claimExpiresAt = this.now() + ttlMs
+    record.handoff = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
+    return { acquired: true, claimId, handoff: { ...record.handoff } }
+  }
+
+  async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
+    const record = this.conversations.get(conversationId) ??
+      { history: [], handoff: { state: 'none' } satisfies HandoffRecord }
+    if (record.handoff.state === 'done') return
+    if (record.claimId !== undefined && record.claimId !== claimId) return
+    record.handoff = { state: 'done', at: new Date(this.now()).toISOString(), details }
+    delete record.claimId
+    delete record.claimExpiresAt
+    this.conversations.set(conversationId, record)
+  }
+
+  async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
+    const record = this.conversations.get(conversationId)
+    if (record === undefined || record.claimId !== claimId) return
+    record.handoff = { state: 'none' }
+    delete record.claimId
+    delete record.claimExpiresAt
+  }
+
+  async ping (): Promise<void> {}
+
+  async close (): Promise<void> {
+    this.conversations.clear()
+  }
+
+  get size (): number {
+    return this.conversations.size
+  }
+
+  private lapseClaim (record: ConversationRecord): void {
+    if (record.handoff.state === 'pending' && (record.claimExpiresAt ?? 0) <= this.now()) {
+      record.handoff = { state: 'none' }
+      delete record.claimId
+      delete record.claimExpiresAt
+    }
+  }
+}
+
+// express-session style store for @fastify/session, so browser sessions share the process's store.
+class MemorySessionStore implements SessionStore {
+  private readonly cache: LRUCache<string, Session>
+  constructor (max: number, defaultTtlMs: number, now: () => number) {
+    this.cache = new LRUCache<string, Session>({ max, ttl: defaultTtlMs, perf: { now } })
+  }
+
+  set (sessionId: string, session: Session, callback: (err?: unknown) => void): void {
+    const maxAge = session.cookie?.originalMaxAge
+    this.cache.set(sessionId, session, typeof maxAge === 'number' && maxAge > 0 ? { ttl: maxAge } : undefined)
+    callback()
+  }
+
+  get (sessionId: string, callback: (err: unknown, result?: Session | null) => void): void {
+    callback(null, this.cache.get(sessionId) ?? null)
+  }
+
+  destroy (sessionId: string, callback: (err?: unknown) => void): void {
+    this.cache.delete(sessionId)
+    callback()
+  }
+}

@@ -1,0 +1,59 @@
+// The store-agnostic interface behind the history-store decorator. Every operation is atomic for one
+// conversation, so concurrent webhooks for it never lose an append or claim a handoff twice.
+import type { SessionStore } from '@fastify/session'
+
+export interface HistoryEntry {
+  event: string
+  intent: { intent: string, confidence: number }
+  text: string
+  timestamp: string
+}
+
+export type HandoffState = 'none' | 'pending' | 'done'
+
+export interface HandoffRecord {
+  state: HandoffState
+  /** when the handoff completed (state done) */
+  at?: string
+  /** when the current claim was taken (state pending) */
+  claimedAt?: string
+  details?: Record<string, unknown>
+}
+
+export interface ConversationSnapshot {
+  conversationId: string
+  history: HistoryEntry[]
+  handoff: HandoffRecord
+}
+
+export interface AppendResult {
+  /** events kept for the conversation after this append */
+  events: number
+  handoff: HandoffRecord
+}
+
+export interface ClaimResult {
+  acquired: boolean
+  /** proof of ownership for complete/release; set when acquired */
+  claimId?: string
+  handoff: HandoffRecord
+}
+
+export interface HistoryStore {
+  append: (conversationId: string, entry: HistoryEntry) => Promise<AppendResult>
+  get: (conversationId: string) => Promise<ConversationSnapshot | null>
+  /** takes the once-only handoff claim; a claim not completed within ttlMs lapses */
+  claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
+  completeHandoff: (conversationId: string, claimId: string, details: Record<string, unknown>) => Promise<void>
+  releaseHandoff: (conversationId: string, claimId: string) => Promise<void>
+  /** browser cookie sessions (operator routes) kept on the same store */
+  readonly sessions: SessionStore
+  ping: () => Promise<void>
+  close: () => Promise<void>
+}
+
+export interface HistoryLimits {
+  maxEvents: number
+  ttlSeconds: number
+  maxConversations: number
+}

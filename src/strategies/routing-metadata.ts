@@ -1,0 +1,26 @@
+// The original tutorial's call: PUT the conversation's routingMetadata (queue and skill).
+import type { GenesysClient, RoutingMetadata } from '../genesys/client.js'
+import type { RoutingTarget } from '../decision.js'
+import type { HandoffStrategy } from './types.js'
+
+export function toRoutingMetadata (target: RoutingTarget): RoutingMetadata {
+  return {
+    queue: { id: target.queueId },
+    skills: target.skillId === null ? [] : [{ id: target.skillId, priority: 1 }]
+  }
+}
+
+export function routingMetadataStrategy (client: GenesysClient): HandoffStrategy {
+  return {
+    name: 'routing-metadata',
+    async execute (conversationId, target, ctx) {
+      const routingMetadata = toRoutingMetadata(target)
+      const result = await client.updateRoutingMetadata(conversationId, routingMetadata, ctx)
+      ctx.log.info({ conversationId, genesysStatus: result.status, correlationId: result.correlationId }, 'routing update accepted')
+      return {
+        response: { routingMetadata },
+        details: { strategy: 'routing-metadata', queueId: target.queueId, skillId: target.skillId, correlationId: result.correlationId }
+      }
+    }
+  }
+}
