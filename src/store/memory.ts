@@ -35,7 +35,9 @@ export class MemoryHistoryStore implements HistoryStore {
       ttl: opts.ttlSeconds * 1000,
       updateAgeOnGet: false,
       ttlAutopurge: false,
-      perf: { now: this.now }
+      perf: { now: this.now },
+      // lru-cache caches "now" for a millisecond by default; an injected clock must be read every time
+      ttlResolution: opts.now === undefined ? 1 : 0
     })
     this.sessions = new MemorySessionStore(opts.maxSessions ?? 10000, opts.ttlSeconds * 1000, this.now)
   }

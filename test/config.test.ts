@@ -1,0 +1,48 @@
+import t from 'tap'
+import { build as buildApp } from '../src/app.js'
+import { build, testEnv } from './helper.js'
+
+t.test('a missing required setting stops startup naming every missing variable', async t => {
+  const err = await buildApp({ env: { LOG_LEVEL: 'silent' } }).then(() => null, (e: unknown) => e as Error)
+  t.ok(err, 'startup failed')
+  t.match(err?.message, /^Invalid configuration: missing required setting/)
+  for (const name of ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'HANDOFF_QUEUE_ID', 'SESSION_SECRET']) {
+    t.match(err?.message, name)
+  }
+})
+
+t.test('invalid values are named', async t => {
+  await t.rejects(buildApp({ env: testEnv({ INTENT_CONFIDENCE_THRESHOLD: '1.5', GENESYS_MAX_RETRIES: 'many' }) }),
+    /INTENT_CONFIDENCE_THRESHOLD must be <= 1.*GENESYS_MAX_RETRIES must be integer|GENESYS_MAX_RETRIES must be integer.*INTENT_CONFIDENCE_THRESHOLD/)
+  await t.rejects(buildApp({ env: testEnv({ SESSION_SECRET: 'short' }) }), /SESSION_SECRET must NOT have fewer than 32 characters/)
+  await t.rejects(buildApp({ env: testEnv({ GENESYS_API_BASE_URL: 'not a url' }) }), /GENESYS_API_BASE_URL is not a valid URL/)
+  await t.rejects(buildApp({ env: testEnv({ GENESYS_LOGIN_BASE_URL: 'ftp://x' }) }), /GENESYS_LOGIN_BASE_URL must be an http\(s\) URL/)
+})
+
+t.test('defaults and derived values', async t => {
+  const app = await build(t, { envOverrides: { GENESYS_API_BASE_URL: '', GENESYS_LOGIN_BASE_URL: '', HANDOFF_SKILL_ID: '', GENESYS_REGION: 'mypurecloud.de' } })
+  const c = app.config
+  t.equal(c.port, 3000)
+  t.equal(c.host, '0.0.0.0')
+  t.equal(c.handoff.threshold, 0.75)
+  t.equal(c.handoff.skillId, null)
+  t.equal(c.genesys.apiBaseUrl, 'https://api.mypurecloud.de')
+  t.equal(c.genesys.loginBaseUrl, 'https://login.mypurecloud.de')
+  t.equal(c.genesys.maxRetries, 4)
+  t.equal(c.session.cookieSecure, false)
+})
+
+t.test('overrides are read and coerced from strings', async t => {
+  const app = await build(t, {
+    envOverrides: {
+      INTENT_CONFIDENCE_THRESHOLD: '0.6',
+      HISTORY_MAX_EVENTS: '7',
+      GENESYS_API_BASE_URL: 'http://127.0.0.1:4010/',
+      NODE_ENV: 'production'
+    }
+  })
+  t.equal(app.config.handoff.threshold, 0.6)
+  t.equal(app.config.history.maxEvents, 7)
+  t.equal(app.config.genesys.apiBaseUrl, 'http://127.0.0.1:4010', 'trailing slash dropped')
+  t.equal(app.config.session.cookieSecure, true, 'secure cookies in production')
+})
