@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Dispatcher } from 'undici'
 import configPlugin from '../plugins/config.js'
+import docsPlugin from '../plugins/docs.js'
 import genesysAuthPlugin from '../plugins/genesys-auth.js'
 import historyStorePlugin from '../plugins/history-store.js'
 import handoffPlugin from '../plugins/handoff.js'
@@ -56,6 +57,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
   await app.register(handoffPlugin)
+  await app.register(docsPlugin)
   await app.register(healthRoutes)
   await app.register(webhookRoutes)
   await app.register(conversationRoutes)

@@ -32,7 +32,8 @@ export const envSchema = {
     HISTORY_MAX_EVENTS: { type: 'integer', minimum: 1, maximum: 10000, default: 50 },
     HISTORY_TTL_SECONDS: { type: 'integer', minimum: 1, default: 86400 },
     HISTORY_MAX_CONVERSATIONS: { type: 'integer', minimum: 1, default: 200000 },
-    WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 }
+    WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 },
+    DOCS_ENABLED: { type: 'boolean' }
   }
 } as const
 
@@ -61,6 +62,7 @@ export interface Env {
   HISTORY_TTL_SECONDS: number
   HISTORY_MAX_CONVERSATIONS: number
   WEBHOOK_BODY_LIMIT: number
+  DOCS_ENABLED?: boolean
 }
 
 export interface GenesysConfig {
@@ -98,6 +100,7 @@ export interface AppConfig {
   }
   adminToken: string | null
   webhookBodyLimit: number
+  docsEnabled: boolean
 }
 
 function baseUrl (name: string, override: string | undefined, host: string): string {
@@ -148,6 +151,7 @@ export function toAppConfig (env: Env): AppConfig {
       cookieSecure: env.SESSION_COOKIE_SECURE ?? production
     },
     adminToken: env.ADMIN_TOKEN === '' ? null : env.ADMIN_TOKEN,
-    webhookBodyLimit: env.WEBHOOK_BODY_LIMIT
+    webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
+    docsEnabled: env.DOCS_ENABLED ?? !production
   }
 }

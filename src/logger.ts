@@ -1,5 +1,3 @@
-import type { FastifyServerOptions } from 'fastify'
-
 // Anything that could carry a credential is censored wherever it appears in a log line.
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -22,7 +20,7 @@ export const REDACT_PATHS = [
   'token'
 ]
 
-export function loggerOptions (level: string): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions (level: string): { level: string, redact: { paths: string[], censor: string } } {
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }

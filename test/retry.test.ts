@@ -22,7 +22,12 @@ t.test('backoff has jitter within [half, full] of the exponential step and stops
   const run = (counter: number, random: number, deadline = Date.now() + 60_000, headers: Record<string, string> = {}, maxRetries = 10): boolean => {
     let retried = false
     const { retry } = retryOptions({
-      maxRetries, minDelayMs: 100, maxDelayMs: 1000, deadline, methods: ['PUT'], random: () => random,
+      maxRetries,
+      minDelayMs: 100,
+      maxDelayMs: 1000,
+      deadline,
+      methods: ['PUT'],
+      random: () => random,
       onRetry: (e) => { delays.push(e.delayMs); retried = true }
     }) as { retry: (...args: unknown[]) => void }
     const err = Object.assign(new Error('x'), { statusCode: 503, headers })

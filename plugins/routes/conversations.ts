@@ -6,7 +6,7 @@ import fastifySession from '@fastify/session'
 import type { FastifyRequest } from 'fastify'
 import { safeEqual } from '../../src/safe-equal.js'
 import { HttpError } from '../../src/errors.js'
-import { UUID_PATTERN } from './webhook.js'
+import { ConversationParams, ConversationSnapshot, errors } from './schemas.js'
 
 declare module 'fastify' {
   interface Session {
@@ -43,22 +43,40 @@ const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.post('/operator/session', {
-    schema: { body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000 }) }) }
+    schema: {
+      tags: ['operators'],
+      summary: 'Open an operator cookie session (browsers)',
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: 'ADMIN_TOKEN' }) }),
+      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), 401: errors[401] }
+    }
   }, async (request, reply) => {
     if (!tokenMatches(request.body.token)) throw new HttpError(401, 'UNAUTHORIZED', 'invalid operator token')
     await request.session.regenerate()
     request.session.operator = true
-    return await reply.code(204).send()
+    return await reply.code(204).send(null)
   })
 
-  app.delete('/operator/session', async (request, reply) => {
+  app.delete('/operator/session', {
+    schema: { tags: ['operators'], summary: 'Close the operator session', response: { 204: Type.Null({ description: 'Signed out' }) } }
+  }, async (request, reply) => {
     await request.session.destroy()
-    return await reply.code(204).send()
+    return await reply.code(204).send(null)
   })
 
   app.get('/conversations/:conversationId', {
     onRequest: async (request) => { authorize(request) },
-    schema: { params: Type.Object({ conversationId: Type.String({ pattern: UUID_PATTERN }) }) }
+    schema: {
+      tags: ['operators'],
+      summary: "A conversation's recorded history and handoff state",
+      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+      params: ConversationParams,
+      response: {
+        200: ConversationSnapshot,
+        400: errors[400]([{ statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'params/conversationId must match pattern "^[0-9a-fA-F]{8}-…$"' }]),
+        401: errors[401],
+        404: errors[404]
+      }
+    }
   }, async (request) => {
     const { conversationId } = request.params
     const snapshot = await app.historyStore.get(conversationId)

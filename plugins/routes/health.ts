@@ -1,9 +1,19 @@
-import type { FastifyPluginAsync } from 'fastify'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 
-const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/health/live', async () => ({ status: 'ok' }))
+const Status = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) })
 
-  app.get('/health/ready', async (_request, reply) => {
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health/live', {
+    schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/health/ready', {
+    schema: {
+      tags: ['health'],
+      summary: 'Ready for traffic: the history store answers',
+      response: { 200: Status, 503: Status }
+    }
+  }, async (_request, reply) => {
     try {
       await app.historyStore.ping()
       return { status: 'ready' }

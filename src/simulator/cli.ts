@@ -12,5 +12,5 @@ const sim = await startSimulator({
 })
 console.log(`Genesys simulator listening on ${sim.url} (client id ${sim.state.clientId}); faults: POST ${sim.url}/__sim/faults`)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { void sim.app.close().then(() => process.exit(0)) })
+  process.once(signal, () => { sim.app.close().then(() => process.exit(0), () => process.exit(1)) })
 }
