@@ -9,7 +9,10 @@ export const MessagingEventSchema = Type.Object({
     intent: Type.Optional(Type.String({ maxLength: 200 })),
     confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 }))
   })),
-  text: Type.Optional(Type.String({ maxLength: 4000 }))
+  text: Type.Optional(Type.String({ maxLength: 4000 })),
+  messageId: Type.Optional(Type.String({
+    minLength: 1, maxLength: 200, description: 'sender id of this delivery; a redelivery with the same id is recorded once'
+  }))
 })
 
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
