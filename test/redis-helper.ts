@@ -70,6 +70,9 @@ export interface PrivateRedis {
   url: string
   start: () => Promise<void>
   stop: () => Promise<void>
+  /** stops answering without closing connections (SIGSTOP) */
+  freeze: () => void
+  thaw: () => void
 }
 
 /** A redis-server of the test's own on a free loopback port, without persistence; stopped at teardown. */
@@ -105,13 +108,21 @@ export async function privateRedis (t: Teardown, opts: { start?: boolean } = {})
     if (proc === null) return
     child = null
     const exited = once(proc, 'exit')
+    proc.kill('SIGCONT')
     proc.kill('SIGTERM')
     await exited
   }
 
   t.teardown(stop)
   if (opts.start !== false) await start()
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    freeze: () => { child?.kill('SIGSTOP') },
+    thaw: () => { child?.kill('SIGCONT') }
+  }
 }
 
 /** Polls until check() is true; throws after timeoutMs (a guard against hanging, not a speed assertion). */
