@@ -132,8 +132,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.client.on('error', (err: Error) => {
       if (!this.reachable) return
       this.reachable = false
-      opts.log?.warn({ err: { message: err.message, code: (err as { code?: string }).code } },
-        'Redis unreachable: webhooks answer 503 until it is back')
+      opts.log?.warn({ err }, 'Redis unreachable: webhooks answer 503 until it is back')
     })
     this.client.on('ready', () => {
       if (this.reachable) return
