@@ -24,10 +24,10 @@ export class StoreUnavailableError extends HttpError {
   }
 }
 
-/** Another instance holds this conversation's handoff claim and did not finish within our wait. */
+/** Another instance is handing this conversation off and it did not settle within this event's deadline. */
 export class HandoffInProgressError extends HttpError {
   constructor (conversationId: string, retryAfterSeconds: number) {
-    super(503, 'HANDOFF_IN_PROGRESS', `a handoff for conversation ${conversationId} is still in progress; retry later`,
+    super(503, 'HANDOFF_IN_PROGRESS', `the handoff of conversation ${conversationId} is being handled by another instance and did not complete in time; retry later`,
       { 'retry-after': String(retryAfterSeconds) })
     this.name = 'HandoffInProgressError'
   }

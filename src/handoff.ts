@@ -89,15 +89,17 @@ export class HandoffService {
    */
   private async settle (conversationId: string, initial: HandoffRecord, decision: Decision, ctx: HandleContext): Promise<Outcome> {
     const { store } = this.opts
-    const waitUntil = this.now() + this.opts.deadlineMs
+    // One deadline for the whole event: waiting for another instance and any attempt of our own.
+    const deadline = this.now() + this.opts.deadlineMs
     let handoff = initial
     for (;;) {
       if (handoff.state === 'done') return { status: 'handed_off', conversationId, handoff }
       if (handoff.state === 'none') {
         // Released or lapsed: an event that wants a handoff takes the claim; others carry on with the bot.
         if (decision.action !== 'HANDOFF') return { status: 'bot_continuing', conversationId, decision }
+        if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, 1)
         const claim = await store.claimHandoff(conversationId, this.claimTtlMs)
-        if (claim.acquired && claim.claimId !== undefined) return await this.run(conversationId, claim.claimId, decision, ctx)
+        if (claim.acquired && claim.claimId !== undefined) return await this.run(conversationId, claim.claimId, decision, deadline, ctx)
         handoff = claim.handoff
         continue
       }
@@ -106,15 +108,15 @@ export class HandoffService {
         // A run on this instance: its failure is this event's failure too.
         await running
       } else {
-        if (this.now() >= waitUntil) throw new HandoffInProgressError(conversationId, this.retryAfterSeconds(handoff))
+        if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, this.retryAfterSeconds(handoff))
         await sleep(this.opts.pollIntervalMs ?? 50)
       }
       handoff = (await store.get(conversationId))?.handoff ?? { state: 'none' }
     }
   }
 
-  private async run (conversationId: string, claimId: string, decision: Decision, ctx: HandleContext): Promise<Outcome> {
-    const running = this.execute(conversationId, claimId, decision, ctx)
+  private async run (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
+    const running = this.execute(conversationId, claimId, decision, deadline, ctx)
     this.inflight.set(conversationId, running)
     try {
       return await running
@@ -123,14 +125,14 @@ export class HandoffService {
     }
   }
 
-  private async execute (conversationId: string, claimId: string, decision: Decision, ctx: HandleContext): Promise<Outcome> {
+  private async execute (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
     const { store, strategy } = this.opts
     const target = decision.target ?? this.opts.policy.target
     const started = this.now()
     let result
     try {
       result = await strategy.execute(conversationId, target, {
-        deadline: started + this.opts.deadlineMs,
+        deadline,
         requestId: ctx.requestId,
         log: ctx.log,
         decision,
