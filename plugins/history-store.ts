@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { MemoryHistoryStore } from '../src/store/memory.js'
+import { RedisHistoryStore } from '../src/store/redis.js'
 import type { HistoryStore } from '../src/store/types.js'
 
 declare module 'fastify' {
@@ -9,12 +10,23 @@ declare module 'fastify' {
 }
 
 export interface HistoryStorePluginOptions {
-  /** use this store instead of the embedded one */
+  /** use this store instead of the configured one */
   store?: HistoryStore
 }
 
 export default fp<HistoryStorePluginOptions>(async (app, opts) => {
-  const store = opts.store ?? new MemoryHistoryStore(app.config.history)
+  const { redis, history } = app.config
+  let store: HistoryStore
+  if (opts.store !== undefined) {
+    store = opts.store
+  } else if (redis !== null) {
+    const shared = new RedisHistoryStore({ ...history, ...redis, log: app.log })
+    // Start even when Redis is not up yet: readiness reports it and the client keeps reconnecting.
+    if (!await shared.connect()) app.log.warn('Redis not reachable at startup: /health/ready answers 503 until it is')
+    store = shared
+  } else {
+    store = new MemoryHistoryStore(history)
+  }
   app.decorate('historyStore', store)
   app.addHook('onClose', async () => { await store.close() })
 }, { name: 'history-store', dependencies: ['config'] })

@@ -33,7 +33,12 @@ export const envSchema = {
     HISTORY_TTL_SECONDS: { type: 'integer', minimum: 1, default: 86400 },
     HISTORY_MAX_CONVERSATIONS: { type: 'integer', minimum: 1, default: 200000 },
     WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 },
-    DOCS_ENABLED: { type: 'boolean' }
+    DOCS_ENABLED: { type: 'boolean' },
+    MESSAGE_DEDUPE_TTL_SECONDS: { type: 'integer', minimum: 1, default: 3600 },
+    REDIS_URL: { type: 'string', default: '' },
+    REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 100, default: 'handoff:' },
+    REDIS_COMMAND_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 1000 },
+    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 3000 }
   }
 } as const
 
@@ -63,6 +68,18 @@ export interface Env {
   HISTORY_MAX_CONVERSATIONS: number
   WEBHOOK_BODY_LIMIT: number
   DOCS_ENABLED?: boolean
+  MESSAGE_DEDUPE_TTL_SECONDS: number
+  REDIS_URL: string
+  REDIS_KEY_PREFIX: string
+  REDIS_COMMAND_TIMEOUT_MS: number
+  REDIS_CONNECT_TIMEOUT_MS: number
+}
+
+export interface RedisConfig {
+  url: string
+  keyPrefix: string
+  commandTimeoutMs: number
+  connectTimeoutMs: number
 }
 
 export interface GenesysConfig {
@@ -93,7 +110,11 @@ export interface AppConfig {
     maxEvents: number
     ttlSeconds: number
     maxConversations: number
+    /** how long a delivered messageId is remembered to drop redeliveries */
+    dedupeTtlSeconds: number
   }
+  /** shared store for several instances; null → embedded memory store */
+  redis: RedisConfig | null
   session: {
     secret: string
     cookieSecure: boolean
@@ -115,6 +136,20 @@ function baseUrl (name: string, override: string | undefined, host: string): str
     throw new Error(`${name} must be an http(s) URL: ${url}`)
   }
   return url.replace(/\/+$/, '')
+}
+
+function redisUrl (url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    // Never echo the value: it may carry a password.
+    throw new Error('REDIS_URL is not a valid URL (expected redis://[:password@]host:port[/db])')
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`REDIS_URL must use redis:// or rediss://, not ${parsed.protocol}//`)
+  }
+  return url
 }
 
 export function toAppConfig (env: Env): AppConfig {
@@ -144,8 +179,17 @@ export function toAppConfig (env: Env): AppConfig {
     history: {
       maxEvents: env.HISTORY_MAX_EVENTS,
       ttlSeconds: env.HISTORY_TTL_SECONDS,
-      maxConversations: env.HISTORY_MAX_CONVERSATIONS
+      maxConversations: env.HISTORY_MAX_CONVERSATIONS,
+      dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS
     },
+    redis: env.REDIS_URL === ''
+      ? null
+      : {
+          url: redisUrl(env.REDIS_URL),
+          keyPrefix: env.REDIS_KEY_PREFIX,
+          commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+          connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
+        },
     session: {
       secret: env.SESSION_SECRET,
       cookieSecure: env.SESSION_COOKIE_SECURE ?? production

@@ -14,3 +14,21 @@ export class HttpError extends Error {
     this.headers = headers
   }
 }
+
+/** The shared store (Redis) cannot be reached or answered too late; nothing about this event is settled. */
+export class StoreUnavailableError extends HttpError {
+  constructor (why: string, retryAfterSeconds: number) {
+    super(503, 'STORE_UNAVAILABLE', `conversation store unavailable (${why}); retry later`,
+      { 'retry-after': String(retryAfterSeconds) })
+    this.name = 'StoreUnavailableError'
+  }
+}
+
+/** Another instance is handing this conversation off and it did not settle within this event's deadline. */
+export class HandoffInProgressError extends HttpError {
+  constructor (conversationId: string, retryAfterSeconds: number) {
+    super(503, 'HANDOFF_IN_PROGRESS', `the handoff of conversation ${conversationId} is being handled by another instance and did not complete in time; retry later`,
+      { 'retry-after': String(retryAfterSeconds) })
+    this.name = 'HandoffInProgressError'
+  }
+}

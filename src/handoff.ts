@@ -1,6 +1,9 @@
-// One webhook event end to end: record it, decide, and hand the conversation off at most once.
+// One webhook event end to end: record it, decide, and hand the conversation off exactly once, even when
+// several instances receive events for the same conversation at the same time.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { decide, type Decision, type Policy } from './decision.js'
+import { HandoffInProgressError } from './errors.js'
 import type { HandoffRecord, HistoryEntry, HistoryStore } from './store/types.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { RetryEvent } from './genesys/http.js'
@@ -10,13 +13,16 @@ export interface MessagingEvent {
   event: string
   intent?: { intent?: string, confidence?: number }
   text?: string
+  messageId?: string
 }
 
-export type HandoffResult =
+type Outcome =
   | { status: 'bot_continuing', conversationId: string, decision: Decision }
   | { status: 'handoff_initiated', conversationId: string, decision: Decision, [field: string]: unknown }
   | { status: 'handed_off', conversationId: string, handoff: HandoffRecord }
-  | { status: 'handoff_pending', conversationId: string, handoff: HandoffRecord }
+
+/** `duplicate` marks a redelivered messageId: answered as usual, recorded only once. */
+export type HandoffResult = Outcome & { duplicate?: true }
 
 export interface HandoffServiceOptions {
   store: HistoryStore
@@ -25,6 +31,8 @@ export interface HandoffServiceOptions {
   deadlineMs: number
   /** how long a claim outlives its deadline before another instance may take it over */
   claimGraceMs?: number
+  /** how often to look at a claim another instance holds */
+  pollIntervalMs?: number
   now?: () => number
 }
 
@@ -36,12 +44,14 @@ export interface HandleContext {
 export class HandoffService {
   private readonly opts: HandoffServiceOptions
   private readonly now: () => number
+  private readonly claimTtlMs: number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
-  private readonly inflight = new Map<string, Promise<HandoffResult>>()
+  private readonly inflight = new Map<string, Promise<Outcome>>()
 
   constructor (opts: HandoffServiceOptions) {
     this.opts = opts
     this.now = opts.now ?? Date.now
+    this.claimTtlMs = opts.deadlineMs + (opts.claimGraceMs ?? 5000)
   }
 
   get policy (): Policy {
@@ -50,11 +60,14 @@ export class HandoffService {
 
   async handle (event: MessagingEvent, ctx: HandleContext): Promise<HandoffResult> {
     const { conversationId } = event
-    const { store } = this.opts
-    const appended = await store.append(conversationId, toEntry(event, this.now()))
-    if (appended.handoff.state === 'done') {
-      return { status: 'handed_off', conversationId, handoff: appended.handoff }
-    }
+    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()))
+    const outcome = await this.respond(event, appended.handoff, ctx)
+    return appended.duplicate ? { ...outcome, duplicate: true } : outcome
+  }
+
+  private async respond (event: MessagingEvent, handoff: HandoffRecord, ctx: HandleContext): Promise<Outcome> {
+    const { conversationId } = event
+    if (handoff.state === 'done') return { status: 'handed_off', conversationId, handoff }
 
     const decision = decide(this.opts.policy, event.intent)
     ctx.log.info({
@@ -66,40 +79,60 @@ export class HandoffService {
       reason: decision.reason
     }, 'decision')
 
-    if (appended.handoff.state === 'pending') return await this.join(conversationId, appended.handoff)
-    if (decision.action === 'CONTINUE_BOT') return { status: 'bot_continuing', conversationId, decision }
+    if (handoff.state === 'none' && decision.action === 'CONTINUE_BOT') return { status: 'bot_continuing', conversationId, decision }
+    return await this.settle(conversationId, handoff, decision, ctx)
+  }
 
-    const claim = await store.claimHandoff(conversationId, this.opts.deadlineMs + (this.opts.claimGraceMs ?? 5000))
-    if (!claim.acquired || claim.claimId === undefined) {
-      return claim.handoff.state === 'done'
-        ? { status: 'handed_off', conversationId, handoff: claim.handoff }
-        : await this.join(conversationId, claim.handoff)
+  /**
+   * Drives the conversation's handoff to an outcome: run it here, join the run on this instance, or wait
+   * (bounded by the handoff deadline) for another instance's claim to finish, be released or lapse.
+   */
+  private async settle (conversationId: string, initial: HandoffRecord, decision: Decision, ctx: HandleContext): Promise<Outcome> {
+    const { store } = this.opts
+    // One deadline for the whole event: waiting for another instance and any attempt of our own.
+    const deadline = this.now() + this.opts.deadlineMs
+    let handoff = initial
+    for (;;) {
+      if (handoff.state === 'done') return { status: 'handed_off', conversationId, handoff }
+      if (handoff.state === 'none') {
+        // Released or lapsed: an event that wants a handoff takes the claim; others carry on with the bot.
+        if (decision.action !== 'HANDOFF') return { status: 'bot_continuing', conversationId, decision }
+        if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, 1)
+        const claim = await store.claimHandoff(conversationId, this.claimTtlMs)
+        if (claim.acquired && claim.claimId !== undefined) return await this.run(conversationId, claim.claimId, decision, deadline, ctx)
+        handoff = claim.handoff
+        continue
+      }
+      const running = this.inflight.get(conversationId)
+      if (running !== undefined) {
+        // A run on this instance: its failure is this event's failure too.
+        await running
+      } else {
+        if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, this.retryAfterSeconds(handoff))
+        await sleep(this.opts.pollIntervalMs ?? 50)
+      }
+      handoff = (await store.get(conversationId))?.handoff ?? { state: 'none' }
     }
-    const run = this.execute(conversationId, claim.claimId, decision, ctx)
-    this.inflight.set(conversationId, run)
+  }
+
+  private async run (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
+    const running = this.execute(conversationId, claimId, decision, deadline, ctx)
+    this.inflight.set(conversationId, running)
     try {
-      return await run
+      return await running
     } finally {
       this.inflight.delete(conversationId)
     }
   }
 
-  /** Waits for a handoff already running here; its failure is this event's failure too. */
-  private async join (conversationId: string, handoff: HandoffRecord): Promise<HandoffResult> {
-    const running = this.inflight.get(conversationId)
-    if (running === undefined) return { status: 'handoff_pending', conversationId, handoff }
-    await running
-    const snapshot = await this.opts.store.get(conversationId)
-    return { status: 'handed_off', conversationId, handoff: snapshot?.handoff ?? { state: 'done' } }
-  }
-
-  private async execute (conversationId: string, claimId: string, decision: Decision, ctx: HandleContext): Promise<HandoffResult> {
+  private async execute (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
     const { store, strategy } = this.opts
     const target = decision.target ?? this.opts.policy.target
     const started = this.now()
+    let result
     try {
-      const result = await strategy.execute(conversationId, target, {
-        deadline: started + this.opts.deadlineMs,
+      result = await strategy.execute(conversationId, target, {
+        deadline,
         requestId: ctx.requestId,
         log: ctx.log,
         decision,
@@ -107,15 +140,30 @@ export class HandoffService {
           ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
         }
       })
-      await store.completeHandoff(conversationId, claimId, result.details)
-      ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
-      return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
     } catch (err) {
-      // Release the claim so the caller's retry can hand off: no handoff is lost.
-      await store.releaseHandoff(conversationId, claimId)
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
+      // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
+      // too, the claim lapses on its own after its ttl.
+      await store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
+        ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
+      })
       throw err
     }
+    try {
+      await store.completeHandoff(conversationId, claimId, result.details)
+    } catch (err) {
+      // The routing update happened: say so. Until the claim lapses no other event hands off again.
+      ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
+    }
+    ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
+    return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
+  }
+
+  /** Until another instance's claim would lapse, at least 1 s. */
+  private retryAfterSeconds (handoff: HandoffRecord): number {
+    const claimedAt = handoff.claimedAt === undefined ? NaN : Date.parse(handoff.claimedAt)
+    const lapsesIn = Number.isNaN(claimedAt) ? this.claimTtlMs : claimedAt + this.claimTtlMs - this.now()
+    return Math.max(1, Math.ceil(Math.min(lapsesIn, this.claimTtlMs) / 1000))
   }
 }
 
@@ -124,6 +172,7 @@ function toEntry (event: MessagingEvent, now: number): HistoryEntry {
     event: event.event,
     intent: { intent: event.intent?.intent ?? 'unknown', confidence: event.intent?.confidence ?? 0 },
     text: event.text ?? '',
-    timestamp: new Date(now).toISOString()
+    timestamp: new Date(now).toISOString(),
+    ...(event.messageId !== undefined ? { messageId: event.messageId } : {})
   }
 }

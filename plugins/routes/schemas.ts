@@ -27,9 +27,11 @@ export const errors = {
     { statusCode: 502, error: 'Bad Gateway', code: 'GENESYS_REJECTED', message: 'routing update rejected by Genesys: status 404, code not.found, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41: conversation not found' },
     { statusCode: 502, error: 'Bad Gateway', code: 'GENESYS_REJECTED', message: 'token request rejected by Genesys: status 401, code invalid_client: client credentials are invalid' }
   ]),
-  503: errorRef('Genesys unavailable until retries or the deadline ran out; retry after Retry-After seconds', [
+  503: errorRef('Genesys or the store unavailable, or another instance still handing off; retry after Retry-After seconds', [
     { statusCode: 503, error: 'Service Unavailable', code: 'GENESYS_UNAVAILABLE', message: 'routing update failed: Genesys kept answering 429 (status 429, code too.many.requests, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41); retry later' },
-    { statusCode: 503, error: 'Service Unavailable', code: 'GENESYS_UNAVAILABLE', message: 'token request failed: Genesys unreachable (ECONNREFUSED); retry later' }
+    { statusCode: 503, error: 'Service Unavailable', code: 'GENESYS_UNAVAILABLE', message: 'token request failed: Genesys unreachable (ECONNREFUSED); retry later' },
+    { statusCode: 503, error: 'Service Unavailable', code: 'STORE_UNAVAILABLE', message: 'conversation store unavailable (Connection is closed.); retry later' },
+    { statusCode: 503, error: 'Service Unavailable', code: 'HANDOFF_IN_PROGRESS', message: `the handoff of conversation ${EXAMPLE_ID} is being handled by another instance and did not complete in time; retry later` }
   ], { headers: { 'retry-after': { type: 'integer', description: 'seconds to wait before retrying the webhook' } } })
 }
 
@@ -40,7 +42,10 @@ export const MessagingEvent = Type.Object({
     intent: Type.Optional(Type.String({ maxLength: 200, description: 'intent name; unknown when absent' })),
     confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'bot confidence; 0 when absent' }))
   })),
-  text: Type.Optional(Type.String({ maxLength: 4000, description: 'the customer message' }))
+  text: Type.Optional(Type.String({ maxLength: 4000, description: 'the customer message' })),
+  messageId: Type.Optional(Type.String({
+    minLength: 1, maxLength: 200, description: 'sender id of this delivery; a redelivery with the same id is recorded once'
+  }))
 }, {
   description: 'A messaging event. Unknown extra fields are accepted and ignored.',
   examples: [
@@ -80,13 +85,14 @@ const decisionExample = (confidence: number, handoff: boolean): Record<string, u
 
 export const WebhookAnswer = Type.Object({
   status: Type.Union([
-    Type.Literal('bot_continuing'), Type.Literal('handoff_initiated'), Type.Literal('handed_off'), Type.Literal('handoff_pending')
-  ], { description: 'bot_continuing: the bot answers; handoff_initiated: this event handed off; handed_off: already handed off; handoff_pending: another instance is handing off' }),
+    Type.Literal('bot_continuing'), Type.Literal('handoff_initiated'), Type.Literal('handed_off')
+  ], { description: 'bot_continuing: the bot answers; handoff_initiated: this event handed off; handed_off: already handed off (by this or an earlier event, on any instance)' }),
   conversationId: Type.String(),
   decision: Type.Optional(Type.Ref('Decision')),
   strategy: Type.Optional(Type.String()),
   routingMetadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
-  handoff: Type.Optional(Type.Ref('HandoffRecord'))
+  handoff: Type.Optional(Type.Ref('HandoffRecord')),
+  duplicate: Type.Optional(Type.Boolean({ description: 'true when this messageId was delivered before: answered, recorded once' }))
 }, {
   additionalProperties: true,
   description: 'What the service did with the event',
@@ -115,7 +121,8 @@ export const ConversationSnapshot = Type.Object({
     event: Type.String(),
     intent: Type.Object({ intent: Type.String(), confidence: Type.Number() }),
     text: Type.String(),
-    timestamp: Type.String()
+    timestamp: Type.String(),
+    messageId: Type.Optional(Type.String())
   })),
   handoff: Type.Ref('HandoffRecord')
 }, {

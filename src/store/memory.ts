@@ -14,7 +14,12 @@ interface ConversationRecord {
   handoff: HandoffRecord
   claimId?: string
   claimExpiresAt?: number
+  /** messageIds recorded, oldest first, with when each may be forgotten */
+  messageIds?: Map<string, number>
 }
+
+// Caps one conversation's dedupe memory; a sender redelivers recent messages, not old ones.
+const MAX_MESSAGE_IDS = 1000
 
 export interface MemoryStoreOptions extends HistoryLimits {
   now?: () => number
@@ -25,10 +30,12 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly sessions: SessionStore
   private readonly conversations: LRUCache<string, ConversationRecord>
   private readonly maxEvents: number
+  private readonly dedupeTtlMs: number
   private readonly now: () => number
 
   constructor (opts: MemoryStoreOptions) {
     this.maxEvents = opts.maxEvents
+    this.dedupeTtlMs = (opts.dedupeTtlSeconds ?? 3600) * 1000
     this.now = opts.now ?? Date.now
     this.conversations = new LRUCache<string, ConversationRecord>({
       max: opts.maxConversations,
@@ -47,14 +54,17 @@ export class MemoryHistoryStore implements HistoryStore {
     if (record === undefined) {
       record = { history: [], handoff: { state: 'none' } }
     }
+    this.lapseClaim(record)
+    if (entry.messageId !== undefined && this.seen(record, entry.messageId)) {
+      return { events: record.history.length, handoff: { ...record.handoff }, duplicate: true }
+    }
     record.history.push(entry)
     if (record.history.length > this.maxEvents) {
       record.history.splice(0, record.history.length - this.maxEvents)
     }
-    this.lapseClaim(record)
     // set() again refreshes the TTL: expiry counts from the last activity.
     this.conversations.set(conversationId, record)
-    return { events: record.history.length, handoff: { ...record.handoff } }
+    return { events: record.history.length, handoff: { ...record.handoff }, duplicate: false }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
@@ -108,6 +118,20 @@ export class MemoryHistoryStore implements HistoryStore {
 
   get size (): number {
     return this.conversations.size
+  }
+
+  /** Whether messageId was recorded before; remembers it if not. */
+  private seen (record: ConversationRecord, messageId: string): boolean {
+    const now = this.now()
+    const ids = record.messageIds ?? (record.messageIds = new Map())
+    for (const [id, forgetAt] of ids) {
+      if (forgetAt > now && ids.size <= MAX_MESSAGE_IDS) break
+      ids.delete(id)
+    }
+    const forgetAt = ids.get(messageId)
+    if (forgetAt !== undefined && forgetAt > now) return true
+    ids.set(messageId, now + this.dedupeTtlMs)
+    return false
   }
 
   private lapseClaim (record: ConversationRecord): void {

@@ -7,6 +7,8 @@ export interface HistoryEntry {
   intent: { intent: string, confidence: number }
   text: string
   timestamp: string
+  /** the sender's id for this delivery; a second append with the same id is not recorded */
+  messageId?: string
 }
 
 export type HandoffState = 'none' | 'pending' | 'done'
@@ -30,6 +32,8 @@ export interface AppendResult {
   /** events kept for the conversation after this append */
   events: number
   handoff: HandoffRecord
+  /** the entry's messageId was seen before, so nothing was recorded */
+  duplicate: boolean
 }
 
 export interface ClaimResult {
@@ -40,6 +44,7 @@ export interface ClaimResult {
 }
 
 export interface HistoryStore {
+  /** records the entry unless its messageId was already recorded (within the dedupe window) */
   append: (conversationId: string, entry: HistoryEntry) => Promise<AppendResult>
   get: (conversationId: string) => Promise<ConversationSnapshot | null>
   /** takes the once-only handoff claim; a claim not completed within ttlMs lapses */
@@ -56,4 +61,6 @@ export interface HistoryLimits {
   maxEvents: number
   ttlSeconds: number
   maxConversations: number
+  /** how long a messageId is remembered (default 3600) */
+  dedupeTtlSeconds?: number
 }
