@@ -4,6 +4,10 @@ import { decide, type Decision, type Policy } from './decision.js'
 import type { HandoffRecord, HistoryEntry, HistoryStore } from './store/types.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { RetryEvent } from './genesys/http.js'
+import { ConversationEndedError } from './errors.js'
+
+/** Handoff-record outcome of a conversation found ended: every later event for it answers 409. */
+export const CONVERSATION_ENDED = 'conversation_ended'
 
 export interface MessagingEvent {
   conversationId: string
@@ -38,6 +42,8 @@ export class HandoffService {
   private readonly now: () => number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
   private readonly inflight = new Map<string, Promise<HandoffResult>>()
+  /** what this instance's handoffs came to, for logs and health reporting */
+  readonly counters = { initiated: 0, warnings: 0, conversationsEnded: 0, failed: 0 }
 
   constructor (opts: HandoffServiceOptions) {
     this.opts = opts
@@ -52,9 +58,7 @@ export class HandoffService {
     const { conversationId } = event
     const { store } = this.opts
     const appended = await store.append(conversationId, toEntry(event, this.now()))
-    if (appended.handoff.state === 'done') {
-      return { status: 'handed_off', conversationId, handoff: appended.handoff }
-    }
+    if (appended.handoff.state === 'done') return done(conversationId, appended.handoff)
 
     const decision = decide(this.opts.policy, event.intent)
     ctx.log.info({
@@ -72,7 +76,7 @@ export class HandoffService {
     const claim = await store.claimHandoff(conversationId, this.opts.deadlineMs + (this.opts.claimGraceMs ?? 5000))
     if (!claim.acquired || claim.claimId === undefined) {
       return claim.handoff.state === 'done'
-        ? { status: 'handed_off', conversationId, handoff: claim.handoff }
+        ? done(conversationId, claim.handoff)
         : await this.join(conversationId, claim.handoff)
     }
     const run = this.execute(conversationId, claim.claimId, decision, ctx)
@@ -90,7 +94,7 @@ export class HandoffService {
     if (running === undefined) return { status: 'handoff_pending', conversationId, handoff }
     await running
     const snapshot = await this.opts.store.get(conversationId)
-    return { status: 'handed_off', conversationId, handoff: snapshot?.handoff ?? { state: 'done' } }
+    return done(conversationId, snapshot?.handoff ?? { state: 'done' })
   }
 
   private async execute (conversationId: string, claimId: string, decision: Decision, ctx: HandleContext): Promise<HandoffResult> {
@@ -98,25 +102,47 @@ export class HandoffService {
     const target = decision.target ?? this.opts.policy.target
     const started = this.now()
     try {
+      const snapshot = await store.get(conversationId)
       const result = await strategy.execute(conversationId, target, {
         deadline: started + this.opts.deadlineMs,
         requestId: ctx.requestId,
         log: ctx.log,
         decision,
+        history: snapshot?.history ?? [],
         onRetry: (e: RetryEvent & { operation: string }) => {
           ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
         }
       })
       await store.completeHandoff(conversationId, claimId, result.details)
+      const warnings = result.warnings ?? []
+      this.counters.initiated++
+      this.counters.warnings += warnings.length
+      for (const warning of warnings) ctx.log.warn({ conversationId, strategy: strategy.name, warning }, 'handoff initiated with a warning')
       ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
       return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
     } catch (err) {
+      if (err instanceof ConversationEndedError) {
+        // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
+        await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
+        this.counters.conversationsEnded++
+        ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
+        throw err
+      }
+      this.counters.failed++
       // Release the claim so the caller's retry can hand off: no handoff is lost.
       await store.releaseHandoff(conversationId, claimId)
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
       throw err
     }
   }
+}
+
+/** The answer for a conversation whose handoff is settled. */
+function done (conversationId: string, handoff: HandoffRecord): HandoffResult {
+  if (handoff.details?.outcome === CONVERSATION_ENDED) {
+    throw new ConversationEndedError(conversationId, String(handoff.details.reason ?? 'ended earlier'))
+  }
+  return { status: 'handed_off', conversationId, handoff }
 }
 
 function toEntry (event: MessagingEvent, now: number): HistoryEntry {

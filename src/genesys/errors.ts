@@ -9,6 +9,8 @@ export interface GenesysErrorInfo {
   correlationId?: string
   /** Genesys' own message */
   detail?: string
+  /** the network error when Genesys did not answer (e.g. ECONNREFUSED) */
+  transportCode?: string
 }
 
 /** Genesys refused the call (4xx other than 401/429): retrying the same request will not help. */
@@ -37,6 +39,7 @@ export class GenesysUnavailableError extends HttpError {
 export function describe (info: GenesysErrorInfo): string {
   const parts = [`status ${info.status ?? 'none'}`]
   if (info.code !== undefined) parts.push(`code ${info.code}`)
+  if (info.transportCode !== undefined) parts.push(`network error ${info.transportCode}`)
   if (info.correlationId !== undefined) parts.push(`correlation id ${info.correlationId}`)
   let text = parts.join(', ')
   if (info.detail !== undefined && info.detail !== '') text += `: ${info.detail}`
