@@ -49,6 +49,8 @@ export interface SimConversation {
   /** an accepted transfer; the acd participant appears at queuedAt */
   transfer?: { queueId: string, replacedParticipantId: string, acceptedAt: number, queuedAt: number }
   routing?: SimRoutingData
+  /** replace/queue requests handled for it, accepted or refused (recorded calls only list answered ones) */
+  transferRequests: number
 }
 
 /** Why the simulator refused a conversation call, in Genesys' terms. */
@@ -132,6 +134,7 @@ export class SimulatorState {
     const conversation: SimConversation = {
       id,
       startTime: at,
+      transferRequests: 0,
       participants: [
         { id: randomUUID(), name: 'Web Messaging Guest', purpose: 'customer', state: 'connected', startTime: at, connectedTime: at, attributes: {} },
         { id: randomUUID(), name: 'Bot Flow', purpose: 'workflow', state: 'connected', startTime: at, connectedTime: at, attributes: {} }
@@ -186,6 +189,7 @@ export class SimulatorState {
     const found = this.participant(conversationId, participantId)
     if ('status' in found) return found
     const { conversation, participant } = found
+    conversation.transferRequests++
     if (!this.customerConnected(conversation)) {
       return { status: 400, code: 'conversation.error.conversation.ended', message: `Conversation ${conversationId} has ended.` }
     }

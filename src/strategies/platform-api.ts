@@ -131,7 +131,13 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
     for (;;) {
       if (now() + opts.pollIntervalMs >= ctx.deadline) return null
       await sleep(opts.pollIntervalMs)
-      const stage = await read(ctx, conversationId, 'debug')
+      let stage: ConversationStage
+      try {
+        stage = await read(ctx, conversationId, 'debug')
+      } catch (err) {
+        if (now() >= ctx.deadline) return null
+        throw err
+      }
       if (stage.stage !== 'bot' && stage.stage !== 'transferring') return stage
     }
   }
