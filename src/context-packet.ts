@@ -22,8 +22,8 @@ export interface ContextPacketOptions extends ContextPacketLimits {
 // 13–19 digits, optionally grouped by spaces or dashes: card numbers (PAN) and similar.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g
 // An optional +, then digits with the separators phone numbers are written with; checked for 7–15 digits.
-const PHONE = /(?:\+|\b)\d[\d ().-]{5,}\d\b/g
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu
+const PHONE = /(?:\+|\(|\b)\d[\d ().-]{5,}\d\b/g
+const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /** Masks e-mail addresses, card-like numbers and phone numbers in free text. */
