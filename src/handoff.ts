@@ -102,7 +102,7 @@ export class HandoffService {
     const target = decision.target ?? this.opts.policy.target
     const started = this.now()
     try {
-      const snapshot = await store.get(conversationId)
+      const snapshot = strategy.needsHistory === true ? await store.get(conversationId) : null
       const result = await strategy.execute(conversationId, target, {
         deadline: started + this.opts.deadlineMs,
         requestId: ctx.requestId,

@@ -57,6 +57,8 @@ export function errorInfo (status: number, headers: Record<string, string | stri
     const message = parsed.message ?? parsed.error_description ?? parsed.description
     if (typeof code === 'string') info.code = code
     if (typeof message === 'string') info.detail = message.slice(0, 300)
+    // Genesys repeats the correlation id as contextId; use it when a proxy dropped the header.
+    if (info.correlationId === undefined && typeof parsed.contextId === 'string') info.correlationId = parsed.contextId.slice(0, 100)
   } catch {
     if (body !== '') info.detail = body.slice(0, 200)
   }

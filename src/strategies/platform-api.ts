@@ -157,6 +157,7 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
 
   return {
     name: 'platform-api',
+    needsHistory: true,
     async execute (conversationId, target, ctx) {
       const warnings: string[] = []
       const stage = await read(ctx, conversationId)

@@ -25,5 +25,7 @@ export interface StrategyResult {
 
 export interface HandoffStrategy {
   readonly name: string
+  /** read the conversation's history for ctx.history (otherwise it is left empty, saving a store read) */
+  readonly needsHistory?: boolean
   execute: (conversationId: string, target: RoutingTarget, ctx: StrategyContext) => Promise<StrategyResult>
 }
