@@ -121,3 +121,13 @@ t.test('an after-handling fault lets the call take effect and still answers the 
   t.equal(sim.state.conversation(id)?.transfer?.queueId, QUEUE_ID)
   t.equal(sim.state.calls.at(-1)?.status, 503)
 })
+
+t.test('recorded calls keep what the simulator answered', async t => {
+  const sim = await simulator(t)
+  const call = api(sim, await token(sim))
+  const id = newConversationId()
+  await call('GET', `/api/v2/conversations/messages/${id}`)
+  const recorded = sim.state.calls.at(-1) as { response: { id: string, participants: unknown[] } }
+  t.equal(recorded.response.id, id)
+  t.equal(recorded.response.participants.length, 2)
+})

@@ -13,6 +13,8 @@ declare module 'fastify' {
     correlationId: string
     /** a fault to apply once the call has been handled */
     afterFault: Fault | null
+    /** the answer body, kept for the recorded call */
+    answered: unknown
   }
 }
 
@@ -43,6 +45,7 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   app.register(formbody)
   app.decorateRequest('correlationId', '')
   app.decorateRequest('afterFault', null)
+  app.decorateRequest('answered', null)
 
   app.addHook('onRequest', async (request, reply) => {
     request.correlationId = randomUUID()
@@ -64,14 +67,19 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   // The call took effect; the caller sees a failure or a slow answer all the same.
   app.addHook('onSend', async (request, reply, payload) => {
     const fault = request.afterFault
-    if (fault === null) return payload
+    if (fault === null) {
+      request.answered = typeof payload === 'string' && payload !== '' ? parseJson(payload) : null
+      return payload
+    }
     if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
     if (fault.status === undefined) return payload
     reply.code(fault.status)
     reply.header('content-type', 'application/json; charset=utf-8')
     if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
     else if (fault.status === 429) reply.header('retry-after', '1')
-    return JSON.stringify(errorBody(fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`, request.correlationId))
+    const body = errorBody(fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`, request.correlationId)
+    request.answered = body
+    return JSON.stringify(body)
   })
 
   app.addHook('onResponse', async (request, reply) => {
@@ -80,6 +88,7 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       method: request.method,
       path: request.url,
       body: request.body ?? null,
+      response: request.answered,
       at: new Date().toISOString(),
       status: reply.statusCode,
       correlationId: request.correlationId
@@ -200,6 +209,14 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   })
 
   return { app, state }
+}
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
 function faultCode (status: number): string {

@@ -64,6 +64,8 @@ export interface RecordedCall {
   method: string
   path: string
   body: unknown
+  /** what the simulator answered (parsed JSON; null for an empty body) */
+  response?: unknown
   at: string
   status: number
   correlationId: string
