@@ -29,7 +29,8 @@ export const envSchema = {
     HANDOFF_QUEUE_ID: { type: 'string', minLength: 1 },
     HANDOFF_STRATEGY: { type: 'string', enum: HANDOFF_STRATEGIES, default: 'platform-api' },
     HANDOFF_SKILL_ID: { type: 'string', default: '' },
-    HANDOFF_PRIORITY: { type: 'integer', minimum: 0, maximum: 10000000 },
+    // A string so an empty value means "unset", as with the other optional settings.
+    HANDOFF_PRIORITY: { type: 'string', default: '' },
     HANDOFF_LANGUAGE_ID: { type: 'string', default: '' },
     HANDOFF_DEADLINE_MS: { type: 'integer', minimum: 100, default: 15000 },
     HANDOFF_QUEUE_POLL_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 10000, default: 250 },
@@ -65,7 +66,7 @@ export interface Env {
   HANDOFF_QUEUE_ID: string
   HANDOFF_STRATEGY: HandoffStrategyName
   HANDOFF_SKILL_ID: string
-  HANDOFF_PRIORITY?: number
+  HANDOFF_PRIORITY: string
   HANDOFF_LANGUAGE_ID: string
   HANDOFF_DEADLINE_MS: number
   HANDOFF_QUEUE_POLL_INTERVAL_MS: number
@@ -161,6 +162,13 @@ export function idList (value: string): string[] {
   return [...new Set(value.split(',').map(s => s.trim()).filter(s => s !== ''))]
 }
 
+function priority (value: string): number | null {
+  const text = value.trim()
+  if (text === '') return null
+  if (!/^\d{1,8}$/.test(text)) throw new Error(`HANDOFF_PRIORITY must be a whole number from 0 (or empty for the queue's default), not '${value}'`)
+  return Number(text)
+}
+
 export function toAppConfig (env: Env): AppConfig {
   const production = env.NODE_ENV === 'production'
   checkRegion(env.GENESYS_REGION, env.GENESYS_API_BASE_URL, env.GENESYS_LOGIN_BASE_URL)
@@ -184,7 +192,7 @@ export function toAppConfig (env: Env): AppConfig {
       strategy: env.HANDOFF_STRATEGY,
       queueId: env.HANDOFF_QUEUE_ID,
       skillIds: idList(env.HANDOFF_SKILL_ID),
-      priority: env.HANDOFF_PRIORITY ?? null,
+      priority: priority(env.HANDOFF_PRIORITY),
       languageId: env.HANDOFF_LANGUAGE_ID.trim() === '' ? null : env.HANDOFF_LANGUAGE_ID.trim(),
       deadlineMs: env.HANDOFF_DEADLINE_MS,
       threshold: env.INTENT_CONFIDENCE_THRESHOLD,

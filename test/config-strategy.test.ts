@@ -28,7 +28,7 @@ t.test('every listed region is accepted and builds its URLs', async t => {
 })
 
 t.test('handoff settings: strategy default, skill list, priority, language, context bounds', async t => {
-  const app = await build(t, { envOverrides: { HANDOFF_SKILL_ID: ` ${SKILL_ID} ,, s2,${SKILL_ID}`, HANDOFF_PRIORITY: 3, HANDOFF_LANGUAGE_ID: 'lang-1' } })
+  const app = await build(t, { envOverrides: { HANDOFF_SKILL_ID: ` ${SKILL_ID} ,, s2,${SKILL_ID}`, HANDOFF_PRIORITY: '3', HANDOFF_LANGUAGE_ID: 'lang-1' } })
   const { handoff } = app.config
   t.equal(handoff.strategy, 'platform-api')
   t.equal(handoff.queueId, QUEUE_ID)
@@ -50,5 +50,7 @@ t.test('an unknown HANDOFF_STRATEGY or a bad priority is a clear startup error',
   const strategy = await buildApp({ env: testEnv({ HANDOFF_STRATEGY: 'magic' }), dotenv: false }).catch((e: unknown) => e as Error)
   t.match((strategy as Error).message, /Invalid configuration: HANDOFF_STRATEGY must be equal to one of the allowed values/)
   const priority = await buildApp({ env: testEnv({ HANDOFF_PRIORITY: 'high' }), dotenv: false }).catch((e: unknown) => e as Error)
-  t.match((priority as Error).message, /HANDOFF_PRIORITY must be integer/)
+  t.match((priority as Error).message, /Invalid configuration: HANDOFF_PRIORITY must be a whole number from 0/)
+  const empty = await build(t, { envOverrides: { HANDOFF_PRIORITY: '' } })
+  t.equal(empty.config.handoff.priority, null, 'empty means unset')
 })

@@ -27,7 +27,7 @@ function collapsed (steps: string[]): string[] {
 
 t.test('hands off in order: read, context packet, transfer, wait for the queue, routing update', async t => {
   const { app, sim } = await buildWithSimulator(t, {
-    envOverrides: { HANDOFF_SKILL_ID: `${SKILL_ID}, ${SECOND_SKILL}`, HANDOFF_PRIORITY: 5, HANDOFF_LANGUAGE_ID: LANGUAGE_ID, HANDOFF_QUEUE_POLL_INTERVAL_MS: 20 },
+    envOverrides: { HANDOFF_SKILL_ID: `${SKILL_ID}, ${SECOND_SKILL}`, HANDOFF_PRIORITY: '5', HANDOFF_LANGUAGE_ID: LANGUAGE_ID, HANDOFF_QUEUE_POLL_INTERVAL_MS: 20 },
     sim: { queueDelayMs: 150 }
   })
   const id = newConversationId()
