@@ -176,7 +176,7 @@ t.test('a routing update that fails after the transfer leaves the handoff standi
 
 t.test('when the conversation never reaches the queue before the deadline, the routing update is skipped', async t => {
   const { app, sim } = await buildWithSimulator(t, {
-    envOverrides: { HANDOFF_DEADLINE_MS: 400, HANDOFF_QUEUE_POLL_INTERVAL_MS: 50 },
+    envOverrides: { HANDOFF_DEADLINE_MS: 1000, HANDOFF_QUEUE_POLL_INTERVAL_MS: 50 },
     sim: { queueDelayMs: 60_000 }
   })
   const id = newConversationId()
