@@ -27,7 +27,13 @@ export default fp<ConfigPluginOptions>(async (app, opts) => {
     throw new Error(`Invalid configuration: ${describeEnvErrors(err)}`)
   }
   const env = (app as unknown as { env: Env }).env
-  app.decorate('config', toAppConfig(env))
+  let config: AppConfig
+  try {
+    config = toAppConfig(env)
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  app.decorate('config', config)
 }, { name: 'config' })
 
 interface AjvError { keyword: string, instancePath: string, message?: string, params: { missingProperty?: string } }

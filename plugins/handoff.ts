@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin'
 import { HandoffService } from '../src/handoff.js'
 import { routingMetadataStrategy } from '../src/strategies/routing-metadata.js'
+import { platformApiStrategy } from '../src/strategies/platform-api.js'
+import type { HandoffStrategy } from '../src/strategies/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,10 +12,16 @@ declare module 'fastify' {
 
 export default fp(async (app) => {
   const { handoff } = app.config
+  const strategy: HandoffStrategy = handoff.strategy === 'routing-metadata'
+    ? routingMetadataStrategy(app.genesysClient)
+    : platformApiStrategy({ client: app.genesysClient, context: handoff.context, pollIntervalMs: handoff.queuePollIntervalMs })
   app.decorate('handoff', new HandoffService({
     store: app.historyStore,
-    strategy: routingMetadataStrategy(app.genesysClient),
-    policy: { threshold: handoff.threshold, target: { queueId: handoff.queueId, skillId: handoff.skillId } },
+    strategy,
+    policy: {
+      threshold: handoff.threshold,
+      target: { queueId: handoff.queueId, skillIds: handoff.skillIds, priority: handoff.priority, languageId: handoff.languageId }
+    },
     deadlineMs: handoff.deadlineMs
   }))
 }, { name: 'handoff', dependencies: ['config', 'genesys-auth', 'history-store'] })

@@ -1,5 +1,9 @@
 // Settings come from the environment (validated by @fastify/env against this schema) and are turned into
 // one typed, nested AppConfig that the rest of the service reads.
+import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
+
+export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata'] as const
+export type HandoffStrategyName = typeof HANDOFF_STRATEGIES[number]
 
 export const envSchema = {
   type: 'object',
@@ -23,8 +27,17 @@ export const envSchema = {
     GENESYS_RETRY_MAX_DELAY_MS: { type: 'integer', minimum: 0, default: 10000 },
     GENESYS_MAX_CONNECTIONS: { type: 'integer', minimum: 1, default: 32 },
     HANDOFF_QUEUE_ID: { type: 'string', minLength: 1 },
+    HANDOFF_STRATEGY: { type: 'string', enum: HANDOFF_STRATEGIES, default: 'platform-api' },
     HANDOFF_SKILL_ID: { type: 'string', default: '' },
+    // A string so an empty value means "unset", as with the other optional settings.
+    HANDOFF_PRIORITY: { type: 'string', default: '' },
+    HANDOFF_LANGUAGE_ID: { type: 'string', default: '' },
     HANDOFF_DEADLINE_MS: { type: 'integer', minimum: 100, default: 15000 },
+    HANDOFF_QUEUE_POLL_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 10000, default: 250 },
+    HANDOFF_CONTEXT_REDACT: { type: 'boolean', default: true },
+    HANDOFF_CONTEXT_MAX_EVENTS: { type: 'integer', minimum: 0, maximum: 100, default: 10 },
+    HANDOFF_CONTEXT_MAX_VALUE_CHARS: { type: 'integer', minimum: 20, maximum: 10000, default: 500 },
+    HANDOFF_CONTEXT_MAX_TOTAL_CHARS: { type: 'integer', minimum: 200, maximum: 50000, default: 4000 },
     INTENT_CONFIDENCE_THRESHOLD: { type: 'number', minimum: 0, maximum: 1, default: 0.75 },
     SESSION_SECRET: { type: 'string', minLength: 32 },
     SESSION_COOKIE_SECURE: { type: 'boolean' },
@@ -57,8 +70,16 @@ export interface Env {
   GENESYS_RETRY_MAX_DELAY_MS: number
   GENESYS_MAX_CONNECTIONS: number
   HANDOFF_QUEUE_ID: string
+  HANDOFF_STRATEGY: HandoffStrategyName
   HANDOFF_SKILL_ID: string
+  HANDOFF_PRIORITY: string
+  HANDOFF_LANGUAGE_ID: string
   HANDOFF_DEADLINE_MS: number
+  HANDOFF_QUEUE_POLL_INTERVAL_MS: number
+  HANDOFF_CONTEXT_REDACT: boolean
+  HANDOFF_CONTEXT_MAX_EVENTS: number
+  HANDOFF_CONTEXT_MAX_VALUE_CHARS: number
+  HANDOFF_CONTEXT_MAX_TOTAL_CHARS: number
   INTENT_CONFIDENCE_THRESHOLD: number
   SESSION_SECRET: string
   SESSION_COOKIE_SECURE?: boolean
@@ -94,6 +115,15 @@ export interface GenesysConfig {
   maxConnections: number
 }
 
+export interface ContextPacketLimits {
+  /** transcript lines: the last N history events */
+  maxEvents: number
+  /** any one attribute value is cut to this many characters */
+  maxValueChars: number
+  /** all attribute names and values together stay within this many characters */
+  maxTotalChars: number
+}
+
 export interface AppConfig {
   production: boolean
   port: number
@@ -101,10 +131,15 @@ export interface AppConfig {
   logLevel: string
   genesys: GenesysConfig
   handoff: {
+    strategy: HandoffStrategyName
     queueId: string
-    skillId: string | null
+    skillIds: string[]
+    priority: number | null
+    languageId: string | null
     deadlineMs: number
     threshold: number
+    queuePollIntervalMs: number
+    context: ContextPacketLimits & { redact: boolean }
   }
   history: {
     maxEvents: number
@@ -152,8 +187,29 @@ function redisUrl (url: string): string {
   return url
 }
 
+/** A region must be one Genesys runs, unless both base URLs are given explicitly (simulator, proxy). */
+export function checkRegion (region: string, apiBaseUrl?: string, loginBaseUrl?: string): void {
+  const overridden = (apiBaseUrl ?? '') !== '' && (loginBaseUrl ?? '') !== ''
+  if (overridden || isGenesysRegion(region)) return
+  throw new Error(`GENESYS_REGION '${region}' is not a Genesys Cloud region; use one of: ${Object.keys(GENESYS_REGIONS).join(', ')} ` +
+    '(or set both GENESYS_API_BASE_URL and GENESYS_LOGIN_BASE_URL)')
+}
+
+/** `a, b,,a` → ['a', 'b']: a comma-separated list of ids, blanks and repeats dropped. */
+export function idList (value: string): string[] {
+  return [...new Set(value.split(',').map(s => s.trim()).filter(s => s !== ''))]
+}
+
+function priority (value: string): number | null {
+  const text = value.trim()
+  if (text === '') return null
+  if (!/^\d{1,8}$/.test(text)) throw new Error(`HANDOFF_PRIORITY must be a whole number from 0 (or empty for the queue's default), not '${value}'`)
+  return Number(text)
+}
+
 export function toAppConfig (env: Env): AppConfig {
   const production = env.NODE_ENV === 'production'
+  checkRegion(env.GENESYS_REGION, env.GENESYS_API_BASE_URL, env.GENESYS_LOGIN_BASE_URL)
   return {
     production,
     port: env.PORT,
@@ -171,10 +227,20 @@ export function toAppConfig (env: Env): AppConfig {
       maxConnections: env.GENESYS_MAX_CONNECTIONS
     },
     handoff: {
+      strategy: env.HANDOFF_STRATEGY,
       queueId: env.HANDOFF_QUEUE_ID,
-      skillId: env.HANDOFF_SKILL_ID === '' ? null : env.HANDOFF_SKILL_ID,
+      skillIds: idList(env.HANDOFF_SKILL_ID),
+      priority: priority(env.HANDOFF_PRIORITY),
+      languageId: env.HANDOFF_LANGUAGE_ID.trim() === '' ? null : env.HANDOFF_LANGUAGE_ID.trim(),
       deadlineMs: env.HANDOFF_DEADLINE_MS,
-      threshold: env.INTENT_CONFIDENCE_THRESHOLD
+      threshold: env.INTENT_CONFIDENCE_THRESHOLD,
+      queuePollIntervalMs: env.HANDOFF_QUEUE_POLL_INTERVAL_MS,
+      context: {
+        redact: env.HANDOFF_CONTEXT_REDACT,
+        maxEvents: env.HANDOFF_CONTEXT_MAX_EVENTS,
+        maxValueChars: env.HANDOFF_CONTEXT_MAX_VALUE_CHARS,
+        maxTotalChars: env.HANDOFF_CONTEXT_MAX_TOTAL_CHARS
+      }
     },
     history: {
       maxEvents: env.HISTORY_MAX_EVENTS,

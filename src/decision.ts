@@ -5,7 +5,11 @@ export type Action = 'HANDOFF' | 'CONTINUE_BOT'
 
 export interface RoutingTarget {
   queueId: string
-  skillId: string | null
+  /** skills the agent must have (empty: any agent of the queue) */
+  skillIds: string[]
+  /** routing priority (points are minutes of queue time); null leaves the queue's default */
+  priority: number | null
+  languageId: string | null
 }
 
 export interface Policy {
@@ -23,6 +27,8 @@ export interface Decision {
   intent: string
   confidence: number
   threshold: number
+  /** the rule that decided, stable for reporting */
+  rule: 'confidence_below_threshold' | 'confidence_meets_threshold'
   reason: string
   target: RoutingTarget | null
 }
@@ -37,6 +43,7 @@ export function decide (policy: Policy, intent: IntentInput | undefined): Decisi
       intent: name,
       confidence,
       threshold,
+      rule: 'confidence_below_threshold',
       reason: `intent '${name}' confidence ${confidence} is below threshold ${threshold}`,
       target: policy.target
     }
@@ -46,6 +53,7 @@ export function decide (policy: Policy, intent: IntentInput | undefined): Decisi
     intent: name,
     confidence,
     threshold,
+    rule: 'confidence_meets_threshold',
     reason: `intent '${name}' confidence ${confidence} meets threshold ${threshold}`,
     target: null
   }

@@ -32,3 +32,13 @@ export class HandoffInProgressError extends HttpError {
     this.name = 'HandoffInProgressError'
   }
 }
+
+/** The customer has left: there is nobody to hand off, now or on a retry. */
+export class ConversationEndedError extends HttpError {
+  readonly reason: string
+  constructor (conversationId: string, reason: string) {
+    super(409, 'CONVERSATION_ENDED', `conversation ${conversationId} has ended (${reason}); nothing to hand off`)
+    this.name = 'ConversationEndedError'
+    this.reason = reason
+  }
+}

@@ -3,10 +3,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { decide, type Decision, type Policy } from './decision.js'
-import { HandoffInProgressError } from './errors.js'
+import { ConversationEndedError, HandoffInProgressError } from './errors.js'
 import type { HandoffRecord, HistoryEntry, HistoryStore } from './store/types.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { RetryEvent } from './genesys/http.js'
+
+/** Handoff-record outcome of a conversation found ended: every later event for it answers 409. */
+export const CONVERSATION_ENDED = 'conversation_ended'
 
 export interface MessagingEvent {
   conversationId: string
@@ -47,6 +50,8 @@ export class HandoffService {
   private readonly claimTtlMs: number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
   private readonly inflight = new Map<string, Promise<Outcome>>()
+  /** what this instance's handoffs came to, for logs and health reporting */
+  readonly counters = { initiated: 0, warnings: 0, conversationsEnded: 0, failed: 0 }
 
   constructor (opts: HandoffServiceOptions) {
     this.opts = opts
@@ -67,7 +72,7 @@ export class HandoffService {
 
   private async respond (event: MessagingEvent, handoff: HandoffRecord, ctx: HandleContext): Promise<Outcome> {
     const { conversationId } = event
-    if (handoff.state === 'done') return { status: 'handed_off', conversationId, handoff }
+    if (handoff.state === 'done') return settled(conversationId, handoff)
 
     const decision = decide(this.opts.policy, event.intent)
     ctx.log.info({
@@ -93,7 +98,7 @@ export class HandoffService {
     const deadline = this.now() + this.opts.deadlineMs
     let handoff = initial
     for (;;) {
-      if (handoff.state === 'done') return { status: 'handed_off', conversationId, handoff }
+      if (handoff.state === 'done') return settled(conversationId, handoff)
       if (handoff.state === 'none') {
         // Released or lapsed: an event that wants a handoff takes the claim; others carry on with the bot.
         if (decision.action !== 'HANDOFF') return { status: 'bot_continuing', conversationId, decision }
@@ -131,16 +136,26 @@ export class HandoffService {
     const started = this.now()
     let result
     try {
+      const snapshot = strategy.needsHistory === true ? await store.get(conversationId) : null
       result = await strategy.execute(conversationId, target, {
         deadline,
         requestId: ctx.requestId,
         log: ctx.log,
         decision,
+        history: snapshot?.history ?? [],
         onRetry: (e: RetryEvent & { operation: string }) => {
           ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
         }
       })
     } catch (err) {
+      if (err instanceof ConversationEndedError) {
+        // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
+        await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
+        this.counters.conversationsEnded++
+        ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
+        throw err
+      }
+      this.counters.failed++
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
       // too, the claim lapses on its own after its ttl.
@@ -155,6 +170,10 @@ export class HandoffService {
       // The routing update happened: say so. Until the claim lapses no other event hands off again.
       ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
     }
+    const warnings = result.warnings ?? []
+    this.counters.initiated++
+    this.counters.warnings += warnings.length
+    for (const warning of warnings) ctx.log.warn({ conversationId, strategy: strategy.name, warning }, 'handoff initiated with a warning')
     ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
     return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
   }
@@ -165,6 +184,14 @@ export class HandoffService {
     const lapsesIn = Number.isNaN(claimedAt) ? this.claimTtlMs : claimedAt + this.claimTtlMs - this.now()
     return Math.max(1, Math.ceil(Math.min(lapsesIn, this.claimTtlMs) / 1000))
   }
+}
+
+/** The answer for a conversation whose handoff is settled: handed off, or ended (409). */
+function settled (conversationId: string, handoff: HandoffRecord): Outcome {
+  if (handoff.details?.outcome === CONVERSATION_ENDED) {
+    throw new ConversationEndedError(conversationId, String(handoff.details.reason ?? 'ended earlier'))
+  }
+  return { status: 'handed_off', conversationId, handoff }
 }
 
 function toEntry (event: MessagingEvent, now: number): HistoryEntry {

@@ -25,7 +25,7 @@ t.test('defaults and derived values', async t => {
   t.equal(c.port, 3000)
   t.equal(c.host, '0.0.0.0')
   t.equal(c.handoff.threshold, 0.75)
-  t.equal(c.handoff.skillId, null)
+  t.same(c.handoff.skillIds, [])
   t.equal(c.genesys.apiBaseUrl, 'https://api.mypurecloud.de')
   t.equal(c.genesys.loginBaseUrl, 'https://login.mypurecloud.de')
   t.equal(c.genesys.maxRetries, 4)

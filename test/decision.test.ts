@@ -1,12 +1,12 @@
 import t from 'tap'
 import { decide, type Policy } from '../src/decision.js'
 
-const policy: Policy = { threshold: 0.75, target: { queueId: 'q1', skillId: 's1' } }
+const policy: Policy = { threshold: 0.75, target: { queueId: 'q1', skillIds: ['s1'], priority: null, languageId: null } }
 
 t.test('confidence strictly below the threshold hands off to the policy target', async t => {
   const d = decide(policy, { intent: 'billing', confidence: 0.74 })
   t.equal(d.action, 'HANDOFF')
-  t.same(d.target, { queueId: 'q1', skillId: 's1' })
+  t.same(d.target, { queueId: 'q1', skillIds: ['s1'], priority: null, languageId: null })
   t.equal(d.reason, "intent 'billing' confidence 0.74 is below threshold 0.75")
 })
 

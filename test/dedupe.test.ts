@@ -1,6 +1,6 @@
 // messageId dedupe on the embedded store (the Redis store has the same tests in redis-store.test.ts).
 import t from 'tap'
-import { build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls } from './helper.js'
+import { build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, ROUTING_METADATA } from './helper.js'
 import { MemoryHistoryStore } from '../src/store/memory.js'
 
 t.test('the same messageId twice is recorded once and answered both times', async t => {
@@ -19,7 +19,7 @@ t.test('the same messageId twice is recorded once and answered both times', asyn
 })
 
 t.test('a redelivery after a failed handoff hands off, still recorded once', async t => {
-  const { app, sim } = await buildWithSimulator(t)
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: ROUTING_METADATA })
   sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations/messaging/', status: 400 })
   const id = newConversationId()
   t.equal((await postEvent(app, messagingEvent(id, 0.2, { messageId: 'm-1' }))).statusCode, 502)

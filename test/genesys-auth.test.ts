@@ -3,7 +3,7 @@ import { MockAgent } from 'undici'
 import { GenesysHttp } from '../src/genesys/http.js'
 import { GenesysAuth } from '../src/genesys/auth.js'
 import { GenesysRejectedError } from '../src/genesys/errors.js'
-import { buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, CLIENT_SECRET } from './helper.js'
+import { buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, CLIENT_SECRET, ROUTING_METADATA } from './helper.js'
 
 const LOGIN = 'http://login.genesys.test'
 
@@ -93,7 +93,7 @@ t.test('token endpoint 503 is retried (the token POST is safe to repeat)', async
 })
 
 t.test('1,000 concurrent cold handoffs through the service: one token request', async t => {
-  const { app, sim } = await buildWithSimulator(t)
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: ROUTING_METADATA })
   const answers = await Promise.all(Array.from({ length: 1000 }, async () =>
     await postEvent(app, messagingEvent(newConversationId(), 0.1))))
   t.equal(answers.filter(a => a.statusCode === 200 && a.json().status === 'handoff_initiated').length, 1000)
@@ -103,7 +103,7 @@ t.test('1,000 concurrent cold handoffs through the service: one token request', 
 })
 
 t.test('a 401 from the API drops the token and retries once with a fresh one', async t => {
-  const { app, sim } = await buildWithSimulator(t)
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: ROUTING_METADATA })
   t.equal((await postEvent(app, messagingEvent(newConversationId(), 0.1))).statusCode, 200)
   sim.state.expireTokens()
   const res = await postEvent(app, messagingEvent(newConversationId(), 0.1))

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { build as buildApp, type BuildOptions } from '../src/app.js'
 import { startSimulator } from '../src/simulator/app.js'
-import type { Fault } from '../src/simulator/state.js'
+import type { Fault, SimulatorOptions } from '../src/simulator/state.js'
+
+type SimulatorTuning = Omit<SimulatorOptions, 'clientId' | 'clientSecret'>
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -37,22 +39,25 @@ export async function build (t: Teardown, opts: BuildOptions & { envOverrides?: 
   return app
 }
 
-export async function simulator (t: Teardown, opts: { tokenTtlSeconds?: number } = {}): Promise<Awaited<ReturnType<typeof startSimulator>>> {
+export async function simulator (t: Teardown, opts: SimulatorTuning = {}): Promise<Awaited<ReturnType<typeof startSimulator>>> {
   const sim = await startSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...opts })
   t.teardown(async () => { await sim.app.close() })
   return sim
 }
 
 /** The app wired to a fresh simulator on loopback. */
-export async function buildWithSimulator (t: Teardown, opts: BuildOptions & { envOverrides?: Record<string, unknown>, tokenTtlSeconds?: number } = {}): Promise<{ app: FastifyInstance, sim: Awaited<ReturnType<typeof startSimulator>> }> {
-  const { tokenTtlSeconds, envOverrides, ...rest } = opts
-  const sim = await simulator(t, { tokenTtlSeconds })
+export async function buildWithSimulator (t: Teardown, opts: BuildOptions & { envOverrides?: Record<string, unknown>, tokenTtlSeconds?: number, sim?: SimulatorTuning } = {}): Promise<{ app: FastifyInstance, sim: Awaited<ReturnType<typeof startSimulator>> }> {
+  const { tokenTtlSeconds, envOverrides, sim: tuning, ...rest } = opts
+  const sim = await simulator(t, { tokenTtlSeconds, ...tuning })
   const app = await build(t, {
     ...rest,
     envOverrides: { GENESYS_API_BASE_URL: sim.url, GENESYS_LOGIN_BASE_URL: sim.url, ...envOverrides }
   })
   return { app, sim }
 }
+
+/** For tests of the tutorial's PUT routingMetadata call (faults injected on that path). */
+export const ROUTING_METADATA = { HANDOFF_STRATEGY: 'routing-metadata' }
 
 export function newConversationId (): string {
   return randomUUID()
@@ -66,8 +71,14 @@ export async function postEvent (app: FastifyInstance, body: unknown, headers: R
   return await app.inject({ method: 'POST', url: '/webhook/messaging', payload: body as Record<string, unknown>, headers })
 }
 
+/** The calls that move a conversation to the agents' queue, whichever strategy sends them. */
 export function routingCalls (sim: { state: { callsTo: (m: string, p: string) => unknown[] } }): unknown[] {
-  return sim.state.callsTo('PUT', '/api/v2/conversations/messaging/')
+  return [...sim.state.callsTo('PUT', '/api/v2/conversations/messaging/'), ...transferCalls(sim)]
+}
+
+/** platform-api transfers: POST .../participants/{id}/replace/queue */
+export function transferCalls (sim: { state: { callsTo: (m: string, p: string) => unknown[] } }): unknown[] {
+  return sim.state.callsTo('POST', '/api/v2/conversations/').filter(c => (c as { path: string }).path.endsWith('/replace/queue'))
 }
 
 export type { Fault }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { REDACT_PATHS } from '../src/logger.js'
-import { ADMIN_TOKEN, CLIENT_SECRET, SESSION_SECRET, buildWithSimulator, messagingEvent, newConversationId, postEvent } from './helper.js'
+import { ADMIN_TOKEN, CLIENT_SECRET, SESSION_SECRET, buildWithSimulator, messagingEvent, newConversationId, postEvent, ROUTING_METADATA } from './helper.js'
 
 function capture (): { lines: Array<Record<string, unknown>>, text: () => string, logger: pino.Logger } {
   const chunks: string[] = []
@@ -17,7 +17,7 @@ function capture (): { lines: Array<Record<string, unknown>>, text: () => string
 
 t.test('one structured decision line per webhook, with the request id', async t => {
   const log = capture()
-  const { app } = await buildWithSimulator(t, { loggerInstance: log.logger })
+  const { app } = await buildWithSimulator(t, { loggerInstance: log.logger, envOverrides: ROUTING_METADATA })
   const id = newConversationId()
   await postEvent(app, messagingEvent(id, 0.9), { 'x-request-id': 'req-abc' })
   const decisions = log.lines.filter(l => l.msg === 'decision')
@@ -30,7 +30,7 @@ t.test('one structured decision line per webhook, with the request id', async t 
 
 t.test('no secret, token or credential appears in the logs through handoffs and failures', async t => {
   const log = capture()
-  const { app, sim } = await buildWithSimulator(t, { loggerInstance: log.logger })
+  const { app, sim } = await buildWithSimulator(t, { loggerInstance: log.logger, envOverrides: ROUTING_METADATA })
   const issued: string[] = []
   const issue = sim.state.issueToken.bind(sim.state)
   sim.state.issueToken = () => { const r = issue(); issued.push(r.token); return r }

@@ -1,15 +1,15 @@
 // Exactly-once handoff across two app instances sharing one Redis and one Genesys simulator.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls } from './helper.js'
+import { build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, ROUTING_METADATA } from './helper.js'
 import { eventually, rawClient, redisEnv, uniquePrefix } from './redis-helper.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
 
 type Sim = Awaited<ReturnType<typeof buildWithSimulator>>['sim']
 
 async function twoInstances (t: { teardown: (fn: () => unknown) => void }, prefix: string, env: Record<string, unknown> = {}): Promise<{ a: FastifyInstance, b: FastifyInstance, sim: Sim }> {
-  const { app: a, sim } = await buildWithSimulator(t, { envOverrides: { ...redisEnv(prefix), ...env } })
-  const b = await build(t, { envOverrides: { GENESYS_API_BASE_URL: sim.url, GENESYS_LOGIN_BASE_URL: sim.url, ...redisEnv(prefix), ...env } })
+  const { app: a, sim } = await buildWithSimulator(t, { envOverrides: { ...ROUTING_METADATA, ...redisEnv(prefix), ...env } })
+  const b = await build(t, { envOverrides: { ...ROUTING_METADATA, GENESYS_API_BASE_URL: sim.url, GENESYS_LOGIN_BASE_URL: sim.url, ...redisEnv(prefix), ...env } })
   return { a, b, sim }
 }
 
@@ -78,7 +78,7 @@ t.test('a failure during a burst over two instances: every answer definite, stil
 
 t.test('a claim held by a crashed instance expires; until then callers get 503 with Retry-After', async t => {
   const prefix = uniquePrefix(t)
-  const { app, sim } = await buildWithSimulator(t, { envOverrides: { ...redisEnv(prefix), HANDOFF_DEADLINE_MS: 200 } })
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: { ...ROUTING_METADATA, ...redisEnv(prefix), HANDOFF_DEADLINE_MS: 200 } })
   const id = newConversationId()
   // The crashed instance: took the claim, then vanished without completing or releasing it.
   const crashed = new RedisHistoryStore({

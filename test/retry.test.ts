@@ -2,7 +2,7 @@ import t from 'tap'
 import { MockAgent } from 'undici'
 import { GenesysHttp, parseRetryAfter, retryOptions } from '../src/genesys/http.js'
 import { GenesysUnavailableError } from '../src/genesys/errors.js'
-import { buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls } from './helper.js'
+import { buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, ROUTING_METADATA } from './helper.js'
 
 interface Call { status: number, at: string }
 const ROUTING = '/api/v2/conversations/messaging/'
@@ -46,7 +46,7 @@ t.test('backoff has jitter within [half, full] of the exponential step and stops
 })
 
 t.test('429 twice with Retry-After, then success: the handoff waits as told and goes through', async t => {
-  const { app, sim } = await buildWithSimulator(t)
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: ROUTING_METADATA })
   sim.state.addFault({ method: 'PUT', path: ROUTING, status: 429, retryAfter: 1, times: 2 })
   const res = await postEvent(app, messagingEvent(newConversationId(), 0.1))
   t.equal(res.statusCode, 200, res.body)
@@ -74,7 +74,7 @@ t.test('Retry-After as an HTTP date is honoured (MockAgent)', async t => {
 })
 
 t.test('5xx until retries run out: 503 with Retry-After, and the claim is released', async t => {
-  const { app, sim } = await buildWithSimulator(t, { envOverrides: { GENESYS_MAX_RETRIES: '2' } })
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: { ...ROUTING_METADATA, GENESYS_MAX_RETRIES: '2' } })
   sim.state.addFault({ method: 'PUT', path: ROUTING, status: 503, times: 3 })
   const id = newConversationId()
   const res = await postEvent(app, messagingEvent(id, 0.1))
@@ -90,7 +90,7 @@ t.test('5xx until retries run out: 503 with Retry-After, and the claim is releas
 })
 
 t.test('a long Retry-After beyond the deadline gives up at once with that Retry-After', async t => {
-  const { app, sim } = await buildWithSimulator(t, { envOverrides: { HANDOFF_DEADLINE_MS: '2000' } })
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: { ...ROUTING_METADATA, HANDOFF_DEADLINE_MS: '2000' } })
   sim.state.addFault({ method: 'PUT', path: ROUTING, status: 429, retryAfter: 30, times: 1 })
   const started = Date.now()
   const res = await postEvent(app, messagingEvent(newConversationId(), 0.1))
@@ -102,7 +102,7 @@ t.test('a long Retry-After beyond the deadline gives up at once with that Retry-
 
 t.test('slow Genesys: per-request timeout retried, overall deadline respected', async t => {
   const { app, sim } = await buildWithSimulator(t, {
-    envOverrides: { GENESYS_REQUEST_TIMEOUT_MS: '200', HANDOFF_DEADLINE_MS: '1200', GENESYS_MAX_RETRIES: '10' }
+    envOverrides: { ...ROUTING_METADATA, GENESYS_REQUEST_TIMEOUT_MS: '200', HANDOFF_DEADLINE_MS: '1200', GENESYS_MAX_RETRIES: '10' }
   })
   sim.state.addFault({ method: 'PUT', path: ROUTING, latencyMs: 3000, times: 50 })
   const started = Date.now()
@@ -116,7 +116,7 @@ t.test('slow Genesys: per-request timeout retried, overall deadline respected', 
 
 t.test('slow once, then fast: the timeout is retried and succeeds', async t => {
   // undici's header timer ticks at about half a second, so the slow answer is made much slower than that.
-  const { app, sim } = await buildWithSimulator(t, { envOverrides: { GENESYS_REQUEST_TIMEOUT_MS: '300' } })
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: { ...ROUTING_METADATA, GENESYS_REQUEST_TIMEOUT_MS: '300' } })
   sim.state.addFault({ method: 'PUT', path: ROUTING, latencyMs: 5000, times: 1 })
   const started = Date.now()
   const res = await postEvent(app, messagingEvent(newConversationId(), 0.1))
@@ -126,7 +126,7 @@ t.test('slow once, then fast: the timeout is retried and succeeds', async t => {
 })
 
 t.test('Genesys 4xx: 502 with status, code and correlation id; a later retry succeeds', async t => {
-  const { app, sim } = await buildWithSimulator(t)
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: ROUTING_METADATA })
   for (const [status, code] of [[400, 'bad.request'], [403, 'missing.any.permissions'], [404, 'not.found']] as const) {
     sim.state.addFault({ method: 'PUT', path: ROUTING, status, times: 1 })
     const id = newConversationId()
@@ -145,7 +145,7 @@ t.test('Genesys 4xx: 502 with status, code and correlation id; a later retry suc
 
 t.test('unreachable Genesys: 503 with Retry-After', async t => {
   const { app } = await buildWithSimulator(t, {
-    envOverrides: { GENESYS_API_BASE_URL: 'http://127.0.0.1:9', GENESYS_LOGIN_BASE_URL: 'http://127.0.0.1:9', GENESYS_MAX_RETRIES: '1', HANDOFF_DEADLINE_MS: '2000' }
+    envOverrides: { ...ROUTING_METADATA, GENESYS_API_BASE_URL: 'http://127.0.0.1:9', GENESYS_LOGIN_BASE_URL: 'http://127.0.0.1:9', GENESYS_MAX_RETRIES: '1', HANDOFF_DEADLINE_MS: '2000' }
   })
   const res = await postEvent(app, messagingEvent(newConversationId(), 0.1))
   t.equal(res.statusCode, 503)

@@ -54,13 +54,19 @@ export const MessagingEvent = Type.Object({
   ]
 })
 
-const RoutingTarget = Type.Object({ queueId: Type.String(), skillId: Type.Union([Type.String(), Type.Null()]) })
+const RoutingTarget = Type.Object({
+  queueId: Type.String(),
+  skillIds: Type.Array(Type.String()),
+  priority: Type.Union([Type.Integer(), Type.Null()]),
+  languageId: Type.Union([Type.String(), Type.Null()])
+})
 
 export const Decision = Type.Object({
   action: Type.Union([Type.Literal('HANDOFF'), Type.Literal('CONTINUE_BOT')]),
   intent: Type.String(),
   confidence: Type.Number(),
   threshold: Type.Number(),
+  rule: Type.String({ description: 'the rule that decided, stable for reporting' }),
   reason: Type.String(),
   target: Type.Union([RoutingTarget, Type.Null()])
 }, { $id: 'Decision' })
@@ -77,10 +83,11 @@ const decisionExample = (confidence: number, handoff: boolean): Record<string, u
   intent: handoff ? 'billing_dispute' : 'order_status',
   confidence,
   threshold: 0.75,
+  rule: handoff ? 'confidence_below_threshold' : 'confidence_meets_threshold',
   reason: handoff
     ? `intent 'billing_dispute' confidence ${confidence} is below threshold 0.75`
     : `intent 'order_status' confidence ${confidence} meets threshold 0.75`,
-  target: handoff ? { queueId: 'c0ffee00-0000-4000-8000-000000000001', skillId: null } : null
+  target: handoff ? { queueId: 'c0ffee00-0000-4000-8000-000000000001', skillIds: [], priority: null, languageId: null } : null
 })
 
 export const WebhookAnswer = Type.Object({

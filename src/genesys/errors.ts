@@ -9,6 +9,8 @@ export interface GenesysErrorInfo {
   correlationId?: string
   /** Genesys' own message */
   detail?: string
+  /** the network error when Genesys did not answer (e.g. ECONNREFUSED) */
+  transportCode?: string
 }
 
 /** Genesys refused the call (4xx other than 401/429): retrying the same request will not help. */
@@ -37,6 +39,7 @@ export class GenesysUnavailableError extends HttpError {
 export function describe (info: GenesysErrorInfo): string {
   const parts = [`status ${info.status ?? 'none'}`]
   if (info.code !== undefined) parts.push(`code ${info.code}`)
+  if (info.transportCode !== undefined) parts.push(`network error ${info.transportCode}`)
   if (info.correlationId !== undefined) parts.push(`correlation id ${info.correlationId}`)
   let text = parts.join(', ')
   if (info.detail !== undefined && info.detail !== '') text += `: ${info.detail}`
@@ -54,6 +57,8 @@ export function errorInfo (status: number, headers: Record<string, string | stri
     const message = parsed.message ?? parsed.error_description ?? parsed.description
     if (typeof code === 'string') info.code = code
     if (typeof message === 'string') info.detail = message.slice(0, 300)
+    // Genesys repeats the correlation id as contextId; use it when a proxy dropped the header.
+    if (info.correlationId === undefined && typeof parsed.contextId === 'string') info.correlationId = parsed.contextId.slice(0, 100)
   } catch {
     if (body !== '') info.detail = body.slice(0, 200)
   }

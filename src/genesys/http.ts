@@ -10,6 +10,17 @@ export const RETRY_ERROR_CODES = [
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 ]
 
+/** Failures where the request certainly never reached Genesys: no connection was made. */
+export const NOT_SENT_ERROR_CODES = [
+  'ECONNREFUSED', 'ENOTFOUND', 'ENETDOWN', 'ENETUNREACH', 'EHOSTDOWN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'
+]
+
+/** Which failures one call may retry, overriding the defaults above. */
+export interface RetryPolicy {
+  statusCodes: number[]
+  errorCodes: string[]
+}
+
 export interface HttpOptions {
   /** a dispatcher to send through instead of a fresh keep-alive Agent (tests pass a MockAgent) */
   dispatcher?: Dispatcher
@@ -108,6 +119,11 @@ export interface SendOptions {
   body?: string
   /** POST is retried only where it is safe to repeat */
   retryPost?: boolean
+  /**
+   * Retry only these failures (any method, POST included). For calls that are not idempotent: list only
+   * answers after which Genesys certainly did not act (e.g. 429, connection refused).
+   */
+  retry?: RetryPolicy
 }
 
 export interface SendResult {
@@ -138,13 +154,25 @@ export class GenesysHttp {
   async send (req: SendOptions, ctx: CallContext): Promise<SendResult> {
     const remaining = ctx.deadline - this.now()
     if (remaining <= 0) {
-      throw new GenesysUnavailableError(req.operation, {}, DEFAULT_RETRY_AFTER_S, 'handoff deadline exceeded')
+      throw new GenesysUnavailableError(req.operation, { transportCode: 'DEADLINE_BEFORE_SEND' }, DEFAULT_RETRY_AFTER_S, 'handoff deadline exceeded')
     }
     const timeout = Math.min(this.opts.requestTimeoutMs, remaining)
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers }
     if (ctx.requestId !== undefined) headers['inin-correlation-id'] = ctx.requestId
-    const methods = ['GET', 'PUT', 'PATCH', 'DELETE']
+    const methods = req.retry !== undefined ? [req.method] : ['GET', 'PUT', 'PATCH', 'DELETE']
     if (req.retryPost === true) methods.push('POST')
+    const retry = {
+      ...retryOptions({
+        maxRetries: this.opts.maxRetries,
+        minDelayMs: this.opts.retryMinDelayMs ?? 250,
+        maxDelayMs: this.opts.retryMaxDelayMs,
+        deadline: ctx.deadline,
+        methods,
+        now: this.now,
+        onRetry: ctx.onRetry === undefined ? undefined : (e) => ctx.onRetry?.({ ...e, operation: req.operation })
+      }),
+      ...(req.retry === undefined ? {} : { statusCodes: req.retry.statusCodes, errorCodes: req.retry.errorCodes })
+    }
     const url = new URL(req.url)
     try {
       const res = await this.dispatcher.request({
@@ -156,15 +184,7 @@ export class GenesysHttp {
         headersTimeout: timeout,
         bodyTimeout: timeout,
         signal: AbortSignal.timeout(remaining),
-        retryOptions: retryOptions({
-          maxRetries: this.opts.maxRetries,
-          minDelayMs: this.opts.retryMinDelayMs ?? 250,
-          maxDelayMs: this.opts.retryMaxDelayMs,
-          deadline: ctx.deadline,
-          methods,
-          now: this.now,
-          onRetry: ctx.onRetry === undefined ? undefined : (e) => ctx.onRetry?.({ ...e, operation: req.operation })
-        })
+        retryOptions: retry
       } as Dispatcher.RequestOptions)
       return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
     } catch (err) {
@@ -192,5 +212,5 @@ function unavailable (operation: string, err: unknown, now: number): GenesysUnav
     return new GenesysUnavailableError(operation, {}, DEFAULT_RETRY_AFTER_S, 'handoff deadline exceeded')
   }
   const code = typeof e.code === 'string' ? e.code : e.name
-  return new GenesysUnavailableError(operation, {}, DEFAULT_RETRY_AFTER_S, `Genesys unreachable (${code})`)
+  return new GenesysUnavailableError(operation, { transportCode: code }, DEFAULT_RETRY_AFTER_S, `Genesys unreachable (${code})`)
 }

@@ -1,14 +1,20 @@
 // A small HTTP model of the Genesys Cloud endpoints the service calls, for the demo, local trials and the
-// integration tests. It checks credentials and bearer tokens like Genesys does, answers with
-// Genesys-shaped error bodies and ININ-Correlation-Id headers, and takes injected faults at /__sim.
+// integration tests. It checks credentials and bearer tokens like Genesys does, keeps web-messaging
+// conversations with their participants (a transfer to a queue lands after a delay, routing data can only
+// change while the conversation is queued), answers with Genesys-shaped error bodies, ININ-Correlation-Id
+// and inin-ratelimit-* headers, and takes injected faults and conversation changes at /__sim.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import formbody from '@fastify/formbody'
-import { SimulatorState, type Fault, type SimulatorOptions } from './state.js'
+import { SimulatorState, type Fault, type SimRefusal, type SimulatorOptions } from './state.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     correlationId: string
+    /** a fault to apply once the call has been handled */
+    afterFault: Fault | null
+    /** the answer body, kept for the recorded call */
+    answered: unknown
   }
 }
 
@@ -17,17 +23,29 @@ export interface Simulator {
   state: SimulatorState
 }
 
-function genesysError (reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).send({
-    message, code, status, contextId: reply.request.correlationId, details: [], errors: []
-  })
+function errorBody (status: number, code: string, message: string, contextId: string): Record<string, unknown> {
+  return { message, code, status, messageParams: {}, contextId, details: [], errors: [] }
 }
+
+function genesysError (reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  if (status === 429 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '1')
+  return reply.code(status).send(errorBody(status, code, message, reply.request.correlationId))
+}
+
+function refuse (reply: FastifyReply, refusal: SimRefusal): FastifyReply {
+  return genesysError(reply, refusal.status, refusal.code, refusal.message)
+}
+
+const isStringMap = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(v => typeof v === 'string')
 
 export function createSimulator (opts: SimulatorOptions & { logger?: boolean }): Simulator {
   const state = new SimulatorState(opts)
   const app = Fastify({ logger: opts.logger ?? false })
   app.register(formbody)
   app.decorateRequest('correlationId', '')
+  app.decorateRequest('afterFault', null)
+  app.decorateRequest('answered', null)
 
   app.addHook('onRequest', async (request, reply) => {
     request.correlationId = randomUUID()
@@ -35,11 +53,33 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
     if (request.url.startsWith('/__sim')) return
     const fault = state.takeFault(request.method, request.url)
     if (fault === undefined) return
+    if (fault.afterHandling === true) {
+      request.afterFault = fault
+      return
+    }
     if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
     if (fault.status !== undefined) {
       if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
       return genesysError(reply, fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`)
     }
+  })
+
+  // The call took effect; the caller sees a failure or a slow answer all the same.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const fault = request.afterFault
+    if (fault === null) {
+      request.answered = typeof payload === 'string' && payload !== '' ? parseJson(payload) : null
+      return payload
+    }
+    if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
+    if (fault.status === undefined) return payload
+    reply.code(fault.status)
+    reply.header('content-type', 'application/json; charset=utf-8')
+    if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
+    else if (fault.status === 429) reply.header('retry-after', '1')
+    const body = errorBody(fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`, request.correlationId)
+    request.answered = body
+    return JSON.stringify(body)
   })
 
   app.addHook('onResponse', async (request, reply) => {
@@ -48,6 +88,7 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       method: request.method,
       path: request.url,
       body: request.body ?? null,
+      response: request.answered,
       at: new Date().toISOString(),
       status: reply.statusCode,
       correlationId: request.correlationId
@@ -74,6 +115,57 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       if (match?.[1] === undefined || !state.tokenValid(match[1])) {
         return genesysError(reply, 401, 'authentication.required', 'No authentication bearer token specified in authorization header.')
       }
+      const rate = state.countCall(match[1])
+      reply.header('inin-ratelimit-count', String(rate.count))
+      reply.header('inin-ratelimit-allowed', String(rate.allowed))
+      reply.header('inin-ratelimit-reset', String(rate.resetSeconds))
+      if (rate.limited) {
+        reply.header('retry-after', String(rate.resetSeconds))
+        return genesysError(reply, 429, 'too.many.requests', `Rate limit exceeded the maximum. [${rate.allowed}] requests for [60] seconds`)
+      }
+    })
+
+    api.get<{ Params: { id: string } }>('/api/v2/conversations/messages/:id', async (request, reply) => {
+      const { id } = request.params
+      const conversation = state.conversation(id) ?? (state.autoCreateConversations ? state.createConversation(id) : undefined)
+      if (conversation === undefined) return genesysError(reply, 404, 'not.found', `Conversation ${id} not found.`)
+      return state.view(conversation)
+    })
+
+    api.patch<{ Params: { id: string, pid: string }, Body: unknown }>('/api/v2/conversations/messages/:id/participants/:pid/attributes', async (request, reply) => {
+      const attributes = (request.body as { attributes?: unknown } | null)?.attributes
+      if (!isStringMap(attributes)) {
+        return genesysError(reply, 400, 'bad.request', 'attributes must be an object whose values are strings')
+      }
+      const refusal = state.setAttributes(request.params.id, request.params.pid, attributes)
+      if (refusal !== null) return refuse(reply, refusal)
+      return await reply.code(202).send()
+    })
+
+    api.post<{ Params: { id: string, pid: string }, Body: unknown }>('/api/v2/conversations/:id/participants/:pid/replace/queue', async (request, reply) => {
+      const queueId = (request.body as { queueId?: unknown } | null)?.queueId
+      if (typeof queueId !== 'string' || queueId === '') return genesysError(reply, 400, 'bad.request', 'queueId is required')
+      const refusal = state.transferToQueue(request.params.id, request.params.pid, queueId)
+      if (refusal !== null) return refuse(reply, refusal)
+      return await reply.code(202).send()
+    })
+
+    api.patch<{ Params: { id: string }, Body: unknown }>('/api/v2/routing/conversations/:id', async (request, reply) => {
+      const body = (request.body ?? {}) as { skillIds?: unknown, priority?: unknown, languageId?: unknown }
+      const { skillIds, priority, languageId } = body
+      if ((skillIds !== undefined && (!Array.isArray(skillIds) || !skillIds.every(s => typeof s === 'string'))) ||
+        (priority !== undefined && !Number.isInteger(priority)) ||
+        (languageId !== undefined && typeof languageId !== 'string')) {
+        return genesysError(reply, 400, 'bad.request', 'skillIds must be a list of ids, priority an integer, languageId an id')
+      }
+      const update = {
+        ...(skillIds !== undefined ? { skillIds: skillIds as string[] } : {}),
+        ...(priority !== undefined ? { priority: priority as number } : {}),
+        ...(languageId !== undefined ? { languageId: languageId as string } : {})
+      }
+      const refusal = state.updateRouting(request.params.id, update)
+      if (refusal !== null) return refuse(reply, refusal)
+      return update
     })
 
     api.put<{ Params: { id: string }, Body: unknown }>('/api/v2/conversations/messaging/:id', async (request, reply) => {
@@ -95,6 +187,21 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       state.expireTokens()
       return await reply.code(204).send()
     })
+    control.post<{ Body: { id?: string, ended?: boolean } | null }>('/__sim/conversations', async (request, reply) => {
+      const conversation = state.createConversation(request.body?.id, { ended: request.body?.ended === true })
+      return await reply.code(201).send(state.view(conversation))
+    })
+    control.get<{ Params: { id: string } }>('/__sim/conversations/:id', async (request, reply) => {
+      const conversation = state.conversation(request.params.id)
+      if (conversation === undefined) return await reply.code(404).send({ message: 'no such conversation' })
+      return state.view(conversation)
+    })
+    control.post<{ Params: { id: string } }>('/__sim/conversations/:id/end', async (request, reply) => {
+      return await reply.code(state.endConversation(request.params.id) ? 204 : 404).send()
+    })
+    control.post<{ Params: { id: string } }>('/__sim/conversations/:id/answer', async (request, reply) => {
+      return await reply.code(state.answer(request.params.id) ? 204 : 409).send()
+    })
     control.post('/__sim/reset', async (_request, reply) => {
       state.reset()
       return await reply.code(204).send()
@@ -102,6 +209,14 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   })
 
   return { app, state }
+}
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
 function faultCode (status: number): string {

@@ -8,6 +8,7 @@ const sim = await startSimulator({
   clientId: process.env.GENESYS_CLIENT_ID ?? 'demo-client',
   clientSecret: process.env.GENESYS_CLIENT_SECRET ?? 'demo-secret',
   tokenTtlSeconds: Number(process.env.SIMULATOR_TOKEN_TTL_SECONDS ?? 86400),
+  queueDelayMs: Number(process.env.SIMULATOR_QUEUE_DELAY_MS ?? 50),
   logger: true
 })
 console.log(`Genesys simulator listening on ${sim.url} (client id ${sim.state.clientId}); faults: POST ${sim.url}/__sim/faults`)

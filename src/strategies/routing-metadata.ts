@@ -6,7 +6,7 @@ import type { HandoffStrategy } from './types.js'
 export function toRoutingMetadata (target: RoutingTarget): RoutingMetadata {
   return {
     queue: { id: target.queueId },
-    skills: target.skillId === null ? [] : [{ id: target.skillId, priority: 1 }]
+    skills: target.skillIds.map(id => ({ id, priority: 1 }))
   }
 }
 
@@ -19,7 +19,7 @@ export function routingMetadataStrategy (client: GenesysClient): HandoffStrategy
       ctx.log.info({ conversationId, genesysStatus: result.status, correlationId: result.correlationId }, 'routing update accepted')
       return {
         response: { routingMetadata },
-        details: { strategy: 'routing-metadata', queueId: target.queueId, skillId: target.skillId, correlationId: result.correlationId }
+        details: { strategy: 'routing-metadata', queueId: target.queueId, skillIds: target.skillIds, correlationId: result.correlationId }
       }
     }
   }

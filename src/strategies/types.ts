@@ -1,12 +1,17 @@
 // A handoff strategy performs the Genesys side of one handoff: the calls that move the conversation to the
 // target queue/skill. It runs at most once per conversation at a time (the store's claim guarantees it).
+// Throwing ConversationEndedError marks the conversation as ended for good; any other error releases the
+// claim so the caller's retry can hand off.
 import type { FastifyBaseLogger } from 'fastify'
 import type { Decision, RoutingTarget } from '../decision.js'
 import type { CallContext } from '../genesys/http.js'
+import type { HistoryEntry } from '../store/types.js'
 
 export interface StrategyContext extends CallContext {
   log: FastifyBaseLogger
   decision: Decision
+  /** the conversation's recorded events, oldest first, as read when the handoff started */
+  history: HistoryEntry[]
 }
 
 export interface StrategyResult {
@@ -14,9 +19,13 @@ export interface StrategyResult {
   response: Record<string, unknown>
   /** what is kept in the conversation's handoff record */
   details: Record<string, unknown>
+  /** what went wrong without undoing the handoff (e.g. the routing update after the transfer) */
+  warnings?: string[]
 }
 
 export interface HandoffStrategy {
   readonly name: string
+  /** read the conversation's history for ctx.history (otherwise it is left empty, saving a store read) */
+  readonly needsHistory?: boolean
   execute: (conversationId: string, target: RoutingTarget, ctx: StrategyContext) => Promise<StrategyResult>
 }

@@ -1,0 +1,117 @@
+// The context packet: what the agent sees about the bot conversation when the handoff reaches them,
+// written as participant attributes (string values only). Bounded per value and in total, with
+// e-mail addresses, phone numbers and card-like numbers masked unless redaction is turned off.
+import type { ContextPacketLimits } from './config.js'
+import type { Decision } from './decision.js'
+import type { HistoryEntry } from './store/types.js'
+
+export const PACKET_PREFIX = 'handoff.'
+const ELLIPSIS = '…'
+
+export interface ContextPacketInput {
+  decision: Decision
+  history: HistoryEntry[]
+  /** when the handoff started (ISO time) */
+  at: string
+}
+
+export interface ContextPacketOptions extends ContextPacketLimits {
+  redact: boolean
+}
+
+// 13–19 digits, optionally grouped by spaces or dashes: card numbers (PAN) and similar.
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g
+// An optional +, then digits with the separators phone numbers are written with; checked for 7–15 digits.
+const PHONE = /(?:\+|\(|\b)\d[\d ().-]{5,}\d\b/g
+const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/** Masks e-mail addresses, card-like numbers and phone numbers in free text. */
+export function maskSensitive (text: string): string {
+  return text
+    .replace(EMAIL, '[email]')
+    .replace(CARD, '[card]')
+    .replace(PHONE, (match) => {
+      const digits = match.replace(/\D/g, '').length
+      if (digits < 7 || digits > 15 || ISO_DATE.test(match)) return match
+      return '[phone]'
+    })
+}
+
+/** Cuts text to at most max characters, marking the cut. */
+export function truncate (text: string, max: number): string {
+  if (text.length <= max) return text
+  if (max <= ELLIPSIS.length) return text.slice(0, max)
+  return text.slice(0, max - ELLIPSIS.length) + ELLIPSIS
+}
+
+function size (attributes: Record<string, string>): number {
+  let total = 0
+  for (const [key, value] of Object.entries(attributes)) total += key.length + value.length
+  return total
+}
+
+function transcriptLine (entry: HistoryEntry): string {
+  const text = entry.text.replace(/\s+/g, ' ').trim()
+  return `${entry.timestamp.slice(11, 19)} ${entry.event} [${entry.intent.intent} ${entry.intent.confidence}]: ${text}`
+}
+
+/**
+ * Builds the attributes. The fixed facts (reason, rule, intent, confidence, turns) always fit; the
+ * confidence trajectory and transcript take the rest of the budget, oldest transcript lines dropped first.
+ */
+export function buildContextPacket (input: ContextPacketInput, opts: ContextPacketOptions): Record<string, string> {
+  const clean = (text: string): string => truncate(opts.redact ? maskSensitive(text) : text, opts.maxValueChars)
+  const { decision, history } = input
+  const recent = opts.maxEvents === 0 ? [] : history.slice(-opts.maxEvents)
+  const packet: Record<string, string> = {
+    [`${PACKET_PREFIX}reason`]: clean(decision.reason),
+    [`${PACKET_PREFIX}rule`]: clean(`${decision.rule} (threshold ${decision.threshold})`),
+    [`${PACKET_PREFIX}intent`]: clean(decision.intent),
+    [`${PACKET_PREFIX}confidence`]: String(decision.confidence),
+    [`${PACKET_PREFIX}turnCount`]: String(history.length),
+    [`${PACKET_PREFIX}at`]: input.at
+  }
+  let truncated = false
+  const budget = (): number => opts.maxTotalChars - size(packet)
+
+  const trajectoryKey = `${PACKET_PREFIX}confidenceTrajectory`
+  const trajectory = recent.map(e => String(e.intent.confidence)).join(' > ')
+  if (trajectory !== '') {
+    // Keep the newest values when it must be cut.
+    const room = Math.min(opts.maxValueChars, budget() - trajectoryKey.length)
+    if (room >= trajectory.length) packet[trajectoryKey] = trajectory
+    else if (room > ELLIPSIS.length + 4) {
+      packet[trajectoryKey] = ELLIPSIS + trajectory.slice(trajectory.length - room + ELLIPSIS.length)
+      truncated = true
+    } else truncated = true
+  }
+
+  const transcriptKey = `${PACKET_PREFIX}transcript`
+  const markerKey = `${PACKET_PREFIX}truncated`
+  const reserve = markerKey.length + 'true'.length
+  const lines = recent.map(e => truncate(opts.redact ? maskSensitive(transcriptLine(e)) : transcriptLine(e), opts.maxValueChars))
+  const room = Math.min(opts.maxValueChars, budget() - transcriptKey.length - reserve)
+  let kept = lines.slice()
+  while (kept.length > 0 && kept.join('\n').length > room) kept = kept.slice(1)
+  if (kept.length < lines.length || lines.some(l => l.endsWith(ELLIPSIS))) truncated = true
+  if (kept.length === 0 && lines.length > 0 && room > 20) {
+    // Not even the newest line fits whole: keep its start.
+    kept = [truncate(lines[lines.length - 1] ?? '', room)]
+  }
+  if (kept.length > 0) packet[transcriptKey] = kept.join('\n')
+  if (truncated || size(packet) + reserve > opts.maxTotalChars) packet[markerKey] = 'true'
+  return shrinkToFit(packet, opts.maxTotalChars)
+}
+
+/** Last resort for small totals: cut the longest values until the whole packet fits. */
+function shrinkToFit (packet: Record<string, string>, max: number): Record<string, string> {
+  let over = size(packet) - max
+  while (over > 0) {
+    const [key, value] = Object.entries(packet).reduce((a, b) => (b[1].length > a[1].length ? b : a))
+    if (value.length <= ELLIPSIS.length) break
+    packet[key] = truncate(value, Math.max(ELLIPSIS.length, value.length - over))
+    over = size(packet) - max
+  }
+  return packet
+}
