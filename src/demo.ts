@@ -15,7 +15,7 @@ const script: Array<[string, string, number]> = [
   ['Hi there', 'greeting', 0.97],
   ['Where is my order 1234?', 'order_status', 0.91],
   ['It says delivered but it is not here', 'order_status', 0.82],
-  ['I want to dispute a charge on my card from last month', 'billing_dispute', 0.41],
+  ['You charged card 4111 1111 1111 1111 twice, mail me at jo@example.com', 'billing_dispute', 0.41],
   ['Hello? Is someone there?', 'greeting', 0.95]
 ]
 
@@ -26,15 +26,27 @@ for (const [text, intent, confidence] of script) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ conversationId, event: 'message', intent: { intent, confidence }, text })
   })
-  const body = await res.json() as { status: string, decision?: { action: string, reason: string }, message?: string }
+  const body = await res.json() as { status: string, decision?: { action: string, reason: string }, message?: string, [k: string]: unknown }
   console.log(`  customer: "${text}"  [${intent} ${confidence}]`)
   console.log(`    -> ${res.status} ${body.status ?? body.message}${body.decision !== undefined ? `: ${body.decision.action} (${body.decision.reason})` : ''}`)
+  if (body.status === 'handoff_initiated') {
+    const { strategy, queueId, skillIds, priority, routingUpdated, warnings } = body
+    console.log(`       ${JSON.stringify({ strategy, queueId, skillIds, priority, routingUpdated, warnings })}`)
+  }
 }
 
 console.log('\nWhat Genesys received (simulator log, in order):')
 for (const call of sim.state.calls) {
-  console.log(`  ${call.method} ${call.path} -> ${call.status}`)
-  if (call.body !== null) console.log(`    ${JSON.stringify(call.body)}`)
+  const participants = (call.response as { participants?: Array<{ purpose: string, state: string }> } | undefined)?.participants
+  const summary = call.method === 'GET' && participants !== undefined ? `  ${participants.map(p => `${p.purpose}:${p.state}`).join(' ')}` : ''
+  console.log(`  ${call.method} ${call.path} -> ${call.status}${summary}`)
+  if (call.body !== null && call.body !== undefined) console.log(`    ${JSON.stringify(call.body)}`)
+}
+
+const customer = sim.state.conversation(conversationId)?.participants.find(p => p.purpose === 'customer')
+if (customer !== undefined) {
+  console.log('\nWhat the agent sees (participant attributes on the customer):')
+  for (const [key, value] of Object.entries(customer.attributes ?? {})) console.log(`  ${key}: ${value.replace(/\n/g, '\n    ')}`)
 }
 
 const history = await app.historyStore.get(conversationId)

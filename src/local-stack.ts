@@ -18,10 +18,17 @@ export async function startLocalStack (opts: { defaultLogLevel: string, pretty?:
   const clientId = 'demo-client'
   const clientSecret = randomBytes(16).toString('hex')
   const adminToken = process.env.ADMIN_TOKEN ?? 'demo-admin-token'
-  const sim = await startSimulator({ clientId, clientSecret, port: Number(process.env.SIMULATOR_PORT ?? 0) })
+  const sim = await startSimulator({
+    clientId,
+    clientSecret,
+    port: Number(process.env.SIMULATOR_PORT ?? 0),
+    queueDelayMs: Number(process.env.SIMULATOR_QUEUE_DELAY_MS ?? 300)
+  })
   const env: Record<string, unknown> = {
     HANDOFF_QUEUE_ID: 'c0ffee00-0000-4000-8000-000000000001',
     HANDOFF_SKILL_ID: 'c0ffee00-0000-4000-8000-000000000002',
+    HANDOFF_PRIORITY: '10',
+    HANDOFF_QUEUE_POLL_INTERVAL_MS: '100',
     LOG_LEVEL: opts.defaultLogLevel,
     ...process.env,
     GENESYS_CLIENT_ID: clientId,

@@ -12,10 +12,10 @@ t.test('the document covers every route, its errors and its auth', async t => {
   const doc = JSON.parse(await generateOpenApi())
   t.same(Object.keys(doc.paths).sort(), ['/conversations/{conversationId}', '/health/live', '/health/ready', '/operator/session', '/webhook/messaging'])
   const webhook = doc.paths['/webhook/messaging'].post
-  t.same(Object.keys(webhook.responses).sort(), ['200', '400', '413', '415', '502', '503'])
+  t.same(Object.keys(webhook.responses).sort(), ['200', '400', '409', '413', '415', '502', '503'])
   t.same(Object.keys(webhook.responses['200'].content['application/json'].examples).sort(), ['bot_continuing', 'handed_off', 'handoff_initiated'])
   t.ok(webhook.requestBody.content['application/json'].examples, 'request examples')
-  for (const status of ['400', '413', '415', '502', '503']) {
+  for (const status of ['400', '409', '413', '415', '502', '503']) {
     const media = webhook.responses[status].content['application/json']
     t.same(media.schema.required, ['statusCode', 'error', 'message'], `${status} uses the shared error shape`)
     t.ok(media.examples, `${status} has examples`)

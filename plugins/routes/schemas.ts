@@ -21,6 +21,9 @@ export const errors = {
   400: (examples: Array<Record<string, unknown>>) => errorRef('Invalid request', examples),
   401: errorRef('Authentication missing or wrong', [{ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'operator authentication required' }]),
   404: errorRef('Not found', [{ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: `conversation ${EXAMPLE_ID} has no recorded history` }]),
+  409: errorRef('The conversation has ended (platform-api found no connected customer); later events answer 409 too', [
+    { statusCode: 409, error: 'Conflict', code: 'CONVERSATION_ENDED', message: `conversation ${EXAMPLE_ID} has ended (no connected customer); nothing to hand off` }
+  ]),
   413: errorRef('Body larger than WEBHOOK_BODY_LIMIT', [{ statusCode: 413, error: 'Payload Too Large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' }]),
   415: errorRef('Body is not application/json', [{ statusCode: 415, error: 'Unsupported Media Type', code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'Unsupported Media Type' }]),
   502: errorRef('Genesys refused the call (400/403/404 or the token request)', [

@@ -18,6 +18,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'body/conversationId must match pattern "^[0-9a-fA-F]{8}-…$"' },
           { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: "Body is not valid JSON but content-type is set to 'application/json'" }
         ]),
+        409: errors[409],
         413: errors[413],
         415: errors[415],
         502: errors[502],
