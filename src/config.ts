@@ -32,7 +32,14 @@ export const envSchema = {
     HISTORY_MAX_EVENTS: { type: 'integer', minimum: 1, maximum: 10000, default: 50 },
     HISTORY_TTL_SECONDS: { type: 'integer', minimum: 1, default: 86400 },
     HISTORY_MAX_CONVERSATIONS: { type: 'integer', minimum: 1, default: 200000 },
-    WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 }
+    WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 },
+    WEBHOOK_SECRET: { type: 'string', default: '' },
+    METRICS_TOKEN: { type: 'string', default: '' },
+    METRICS_MAX_INTENT_LABELS: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
+    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 20000 },
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, default: 1000 },
+    OVERLOAD_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, default: 1000 },
+    OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 }
   }
 } as const
 
@@ -61,6 +68,13 @@ export interface Env {
   HISTORY_TTL_SECONDS: number
   HISTORY_MAX_CONVERSATIONS: number
   WEBHOOK_BODY_LIMIT: number
+  WEBHOOK_SECRET: string
+  METRICS_TOKEN: string
+  METRICS_MAX_INTENT_LABELS: number
+  SHUTDOWN_GRACE_MS: number
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
+  OVERLOAD_SAMPLE_INTERVAL_MS: number
+  OVERLOAD_RETRY_AFTER_SECONDS: number
 }
 
 export interface GenesysConfig {
@@ -98,6 +112,21 @@ export interface AppConfig {
   }
   adminToken: string | null
   webhookBodyLimit: number
+  /** HMAC key for X-Hub-Signature-256; null accepts unsigned webhooks (development only) */
+  webhookSecret: string | null
+  metrics: {
+    /** bearer token GET /metrics requires; null leaves it open */
+    token: string | null
+    /** distinct intent label values before the rest count as "other" */
+    maxIntentLabels: number
+  }
+  shutdownGraceMs: number
+  overload: {
+    /** 0 disables the check */
+    maxEventLoopDelayMs: number
+    sampleIntervalMs: number
+    retryAfterSeconds: number
+  }
 }
 
 function baseUrl (name: string, override: string | undefined, host: string): string {
@@ -114,8 +143,47 @@ function baseUrl (name: string, override: string | undefined, host: string): str
   return url.replace(/\/+$/, '')
 }
 
+// Values shipped in samples, the demo, the compose file and the docs: never acceptable as real secrets.
+export const SAMPLE_SECRETS = new Set([
+  'demo-secret', 'demo-admin-token', 'demo-webhook-secret', 'secret', 'password', 'changeme', 'change-me',
+  'admin', 'token', 'webhook-secret', 'session-secret'
+])
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|example|placeholder|your[-_ ]|x{8,}/i
+const MIN_TOKEN_LENGTH = 16
+
+function weakSecret (value: string): string | null {
+  if (SAMPLE_SECRETS.has(value.toLowerCase()) || PLACEHOLDER.test(value)) return 'is a sample/default value'
+  if (new Set(value).size < 4) return 'is too repetitive'
+  return null
+}
+
+/** Why the settings are unsafe for production (empty when they are fine). */
+export function productionProblems (env: Env): string[] {
+  const problems: string[] = []
+  if (env.WEBHOOK_SECRET === '') problems.push('WEBHOOK_SECRET is required (unsigned webhooks would be accepted)')
+  if (env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters')
+  const secrets: Array<[string, string, number]> = [
+    ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
+    ['SESSION_SECRET', env.SESSION_SECRET, 32],
+    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
+    ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
+    ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
+  ]
+  for (const [name, value, minLength] of secrets) {
+    if (value === '') continue
+    const weak = weakSecret(value)
+    if (weak !== null) problems.push(`${name} ${weak}`)
+    else if (value.length < minLength && name !== 'SESSION_SECRET') problems.push(`${name} must be at least ${minLength} characters`)
+  }
+  return problems
+}
+
 export function toAppConfig (env: Env): AppConfig {
   const production = env.NODE_ENV === 'production'
+  if (production) {
+    const problems = productionProblems(env)
+    if (problems.length > 0) throw new Error(`Refusing to start with NODE_ENV=production: ${problems.join('; ')}`)
+  }
   return {
     production,
     port: env.PORT,
@@ -148,6 +216,17 @@ export function toAppConfig (env: Env): AppConfig {
       cookieSecure: env.SESSION_COOKIE_SECURE ?? production
     },
     adminToken: env.ADMIN_TOKEN === '' ? null : env.ADMIN_TOKEN,
-    webhookBodyLimit: env.WEBHOOK_BODY_LIMIT
+    webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
+    webhookSecret: env.WEBHOOK_SECRET === '' ? null : env.WEBHOOK_SECRET,
+    metrics: {
+      token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
+      maxIntentLabels: env.METRICS_MAX_INTENT_LABELS
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    overload: {
+      maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+      sampleIntervalMs: env.OVERLOAD_SAMPLE_INTERVAL_MS,
+      retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS
+    }
   }
 }

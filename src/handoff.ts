@@ -18,6 +18,13 @@ export type HandoffResult =
   | { status: 'handed_off', conversationId: string, handoff: HandoffRecord }
   | { status: 'handoff_pending', conversationId: string, handoff: HandoffRecord }
 
+/** Optional listeners for metrics; none of them may throw. */
+export interface HandoffObserver {
+  decision?: (decision: Decision) => void
+  handoff?: (outcome: 'success' | 'failure', durationMs: number) => void
+  retry?: (event: RetryEvent & { operation: string }) => void
+}
+
 export interface HandoffServiceOptions {
   store: HistoryStore
   strategy: HandoffStrategy
@@ -25,6 +32,7 @@ export interface HandoffServiceOptions {
   deadlineMs: number
   /** how long a claim outlives its deadline before another instance may take it over */
   claimGraceMs?: number
+  observer?: HandoffObserver
   now?: () => number
 }
 
@@ -57,6 +65,7 @@ export class HandoffService {
     }
 
     const decision = decide(this.opts.policy, event.intent)
+    this.opts.observer?.decision?.(decision)
     ctx.log.info({
       conversationId,
       intent: decision.intent,
@@ -105,13 +114,16 @@ export class HandoffService {
         decision,
         onRetry: (e: RetryEvent & { operation: string }) => {
           ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
+          this.opts.observer?.retry?.(e)
         }
       })
       await store.completeHandoff(conversationId, claimId, result.details)
+      this.opts.observer?.handoff?.('success', this.now() - started)
       ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
       return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
     } catch (err) {
       // Release the claim so the caller's retry can hand off: no handoff is lost.
+      this.opts.observer?.handoff?.('failure', this.now() - started)
       await store.releaseHandoff(conversationId, claimId)
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
       throw err
