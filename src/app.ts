@@ -58,8 +58,13 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see the service log' })
   })
 
+  // Answers finished during shutdown close their keep-alive connection, so close() need not wait for it to
+  // idle out (Fastify already answers new requests with 503 then).
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
+    if (closing) reply.header('connection', 'close')
   })
 
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
