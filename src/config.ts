@@ -36,7 +36,7 @@ export const envSchema = {
     WEBHOOK_SECRET: { type: 'string', default: '' },
     METRICS_TOKEN: { type: 'string', default: '' },
     METRICS_MAX_INTENT_LABELS: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
-    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 20000 },
+    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 18000 },
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, default: 1000 },
     OVERLOAD_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, default: 1000 },
     OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 }

@@ -67,3 +67,16 @@ t.test('the server process prints the reason and exits 1', async t => {
   t.equal(code, 1)
   t.match(stderr, /Refusing to start with NODE_ENV=production: WEBHOOK_SECRET is required/)
 })
+
+t.test('security and operations settings default as documented', async t => {
+  const env = testEnv()
+  delete env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS
+  const app = await buildApp({ env })
+  t.teardown(async () => { await app.close() })
+  const c = app.config
+  t.equal(c.webhookSecret, null)
+  t.same(c.metrics, { token: null, maxIntentLabels: 50 })
+  t.equal(c.shutdownGraceMs, 18000)
+  t.same(c.overload, { maxEventLoopDelayMs: 1000, sampleIntervalMs: 1000, retryAfterSeconds: 10 })
+  t.ok(c.shutdownGraceMs > c.handoff.deadlineMs, 'in-flight handoffs fit in the grace period')
+})
