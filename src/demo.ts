@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { build } from './app.js'
 import { loggerOptions } from './logger.js'
 import { startSimulator } from './simulator/app.js'
+import { signature } from './webhook-signature.js'
 
 const once = process.argv.includes('--once')
 const clientId = 'demo-client'
@@ -41,10 +42,13 @@ const script: Array<[string, string, number]> = [
 
 console.log(`Conversation ${conversationId}`)
 for (const [text, intent, confidence] of script) {
+  const payload = JSON.stringify({ conversationId, event: 'message', intent: { intent, confidence }, text })
+  const secret = app.config.webhookSecret
   const res = await fetch(`${address}/webhook/messaging`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ conversationId, event: 'message', intent: { intent, confidence }, text })
+    // signed like Genesys does when WEBHOOK_SECRET is set
+    headers: { 'content-type': 'application/json', ...(secret === null ? {} : { 'x-hub-signature-256': signature(secret, payload) }) },
+    body: payload
   })
   const body = await res.json() as { status: string, decision?: { action: string, reason: string }, message?: string }
   console.log(`  customer: "${text}"  [${intent} ${confidence}]`)
