@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, QUEUE_ID, SESSION_SECRET, WEBHOOK_SECRET, messagingEvent, newConversationId, simulator } from './helper.js'
 import { signature } from '../src/webhook-signature.js'
+import { MemoryHistoryStore } from '../src/store/memory.js'
+import { buildWithSimulator } from './helper.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -125,4 +127,29 @@ t.test('a handoff outlasting SHUTDOWN_GRACE_MS: the process exits 1 when the gra
   t.ok(server.lines.some(l => /grace period ran out/.test(String(l.msg))), 'the timeout is logged')
   t.ok(server.lines.every(l => l.msg !== 'closed'), 'it did not pretend to close cleanly')
   t.type(await answer, Error, 'the cut-off webhook sees a dropped connection, not a fake answer')
+})
+
+t.test('close() lets the in-flight handoff finish with the store before the store is closed', async t => {
+  const events: string[] = []
+  const store = new MemoryHistoryStore({ maxEvents: 50, ttlSeconds: 60, maxConversations: 100 })
+  const complete = store.completeHandoff.bind(store)
+  store.completeHandoff = async (...args) => { events.push('handoff recorded'); await complete(...args) }
+  const close = store.close.bind(store)
+  store.close = async () => { events.push('store closed'); await close() }
+  const { app, sim } = await buildWithSimulator(t, { store, envOverrides: { WEBHOOK_SECRET } })
+  let arrived: () => void = () => {}
+  const putArrived = new Promise<void>(resolve => { arrived = resolve })
+  const take = sim.state.takeFault.bind(sim.state)
+  sim.state.takeFault = (method, path) => { const f = take(method, path); if (f !== undefined) arrived(); return f }
+  sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations', latencyMs: 500 })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const answer = postSigned(url, messagingEvent(newConversationId(), 0.1))
+  await putArrived
+  const closed = app.close()
+  const res = await answer
+  t.equal(res.status, 200)
+  t.equal(res.headers.get('connection'), 'close', 'its keep-alive connection is closed with the answer')
+  t.equal((await res.json() as { status: string }).status, 'handoff_initiated')
+  await closed
+  t.same(events, ['handoff recorded', 'store closed'], 'the store closes only after the in-flight handoff used it')
 })
