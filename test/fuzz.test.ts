@@ -1,11 +1,13 @@
 // Property-based fuzzing of the webhook: random and mutated bodies, content types, signatures and request
 // ids. Every answer must be the normal 200 or a 4xx (never a 5xx), a bad or missing signature is never
-// accepted, and the process keeps serving afterwards. Genesys is the loopback simulator.
+// accepted, and the process keeps serving afterwards. Genesys is an undici MockAgent that answers at once,
+// which keeps 5,000 requests quick.
 import t from 'tap'
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
+import { MockAgent } from 'undici'
 import { signature } from '../src/webhook-signature.js'
-import { WEBHOOK_SECRET, buildWithSimulator, messagingEvent, newConversationId } from './helper.js'
+import { WEBHOOK_SECRET, build, messagingEvent, newConversationId } from './helper.js'
 
 const RUNS = 5000
 
@@ -22,7 +24,7 @@ const deep = fc.integer({ min: 1, max: 20_000 }).chain(depth => fc.constantFrom(
 ))
 const anyValue = fc.oneof(
   fc.string(), fc.string({ unit: 'binary', maxLength: 50 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
-  fc.anything({ maxDepth: 4 }), hugeString
+  fc.anything({ maxDepth: 2, maxKeys: 4 }), hugeString
 )
 const field = fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 50 }) }, { weight: 2, arbitrary: anyValue })
 const confidence = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.double(), fc.integer(), fc.string(),
@@ -36,8 +38,8 @@ const event = fc.record({
   event: field,
   intent,
   text: field,
-  __proto__: fc.anything({ maxDepth: 2 }),
-  constructor: fc.oneof(fc.anything({ maxDepth: 2 }), fc.record({ prototype: fc.object() })),
+  __proto__: fc.anything({ maxDepth: 1, maxKeys: 3 }),
+  constructor: fc.oneof(fc.anything({ maxDepth: 1, maxKeys: 3 }), fc.record({ prototype: fc.object({ maxDepth: 1, maxKeys: 3 }) })),
   extra: anyValue
 }, { requiredKeys: [] })
 // Well-formed events (unicode text, any confidence in range) so that a good share reaches the handoff.
@@ -64,7 +66,7 @@ const payload = fc.oneof(
   { weight: 6, arbitrary: eventJson },
   { weight: 2, arbitrary: mutated },
   { weight: 1, arbitrary: deep },
-  { weight: 1, arbitrary: fc.json() },
+  { weight: 1, arbitrary: fc.json({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary' }) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map(bytes => Buffer.from(bytes)) },
   { weight: 1, arbitrary: hugeString.map(s => JSON.stringify(messagingEvent(randomUUID(), 0.1, { text: s }))) }
@@ -96,7 +98,14 @@ function signatureHeader (mode: SignMode, body: string | Buffer, garbage: string
 }
 
 t.test(`${RUNS} random and mutated webhooks: always 200 or 4xx, never a 5xx; bad signatures never pass`, async t => {
-  const { app } = await buildWithSimulator(t, { envOverrides: { WEBHOOK_SECRET } })
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  const genesys = agent.get('http://127.0.0.1:9')
+  genesys.intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok', token_type: 'bearer', expires_in: 86400 }).persist()
+  let routingUpdates = 0
+  genesys.intercept({ path: /^\/api\/v2\/conversations\/messaging\/[0-9a-f-]{36}$/, method: 'PUT' })
+    .reply(200, () => { routingUpdates++; return {} }).persist()
+  const app = await build(t, { dispatcher: agent, envOverrides: { WEBHOOK_SECRET } })
   const statuses = new Map<number, number>()
   await fc.assert(fc.asyncProperty(
     payload, contentType, signMode, headerText, fc.option(headerText), fc.constantFrom('', '?x=1', '?conversationId=../x', '/'),
@@ -120,6 +129,7 @@ t.test(`${RUNS} random and mutated webhooks: always 200 or 4xx, never a 5xx; bad
   t.comment(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
   t.equal([...statuses.values()].reduce((a, b) => a + b, 0), RUNS, `${RUNS} requests answered`)
   t.ok((statuses.get(200) ?? 0) > 0, 'some were valid and handled')
+  t.ok(routingUpdates > 0, `some handed off (${routingUpdates})`)
   for (const status of [400, 401, 413, 415]) t.ok((statuses.get(status) ?? 0) > 0, `some got ${status}`)
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched')
 
