@@ -103,7 +103,7 @@ t.test(`${RUNS} random and mutated webhooks: always 200 or 4xx, never a 5xx; bad
   const genesys = agent.get('http://127.0.0.1:9')
   genesys.intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok', token_type: 'bearer', expires_in: 86400 }).persist()
   let routingUpdates = 0
-  genesys.intercept({ path: /^\/api\/v2\/conversations\/messaging\/[0-9a-f-]{36}$/, method: 'PUT' })
+  genesys.intercept({ path: /^\/api\/v2\/conversations\/messaging\/[0-9a-f-]{36}$/i, method: 'PUT' })
     .reply(200, () => { routingUpdates++; return {} }).persist()
   const app = await build(t, { dispatcher: agent, envOverrides: { WEBHOOK_SECRET } })
   const statuses = new Map<number, number>()
