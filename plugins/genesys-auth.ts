@@ -25,6 +25,7 @@ export default fp<GenesysAuthPluginOptions>(async (app, opts) => {
     requestTimeoutMs: genesys.requestTimeoutMs,
     maxRetries: genesys.maxRetries,
     retryMaxDelayMs: genesys.retryMaxDelayMs,
+    onCall: (call) => { app.metrics.genesysCall(call.method, call.url, call.status) },
     now: opts.now
   })
   const auth = new GenesysAuth({
@@ -34,7 +35,8 @@ export default fp<GenesysAuthPluginOptions>(async (app, opts) => {
     clientSecret: genesys.clientSecret,
     now: opts.now
   })
+  app.metrics.countTokenFetches(() => auth.tokenRequests)
   app.decorate('genesysAuth', auth)
   app.decorate('genesysClient', new GenesysClient({ http, auth, apiBaseUrl: genesys.apiBaseUrl }))
   app.addHook('onClose', async () => { await http.close() })
-}, { name: 'genesys-auth', dependencies: ['config'] })
+}, { name: 'genesys-auth', dependencies: ['config', 'metrics'] })

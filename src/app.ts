@@ -5,6 +5,9 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { Dispatcher } from 'undici'
 import configPlugin from '../plugins/config.js'
 import docsPlugin from '../plugins/docs.js'
+import metricsPlugin from '../plugins/metrics.js'
+import overloadPlugin from '../plugins/overload.js'
+import metricsRoutes from '../plugins/routes/metrics.js'
 import genesysAuthPlugin from '../plugins/genesys-auth.js'
 import historyStorePlugin from '../plugins/history-store.js'
 import handoffPlugin from '../plugins/handoff.js'
@@ -12,6 +15,7 @@ import webhookRoutes from '../plugins/routes/webhook.js'
 import healthRoutes from '../plugins/routes/health.js'
 import conversationRoutes from '../plugins/routes/conversations.js'
 import { HttpError } from './errors.js'
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js'
 import type { HistoryStore } from './store/types.js'
 
 export interface BuildOptions {
@@ -32,8 +36,9 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
     ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // One structured line per decision instead of two access-log lines per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // genReqId validates the caller's x-request-id itself instead of trusting it as-is.
+    requestIdHeader: false,
+    genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
     ajv: { customOptions: { coerceTypes: false, allErrors: false } }
   })
 
@@ -44,7 +49,8 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
       })
     }
     const status = err.statusCode ?? 500
-    if (status < 500) {
+    // 503 is deliberate (load shedding), not a crash: pass it on with its Retry-After.
+    if (status < 500 || status === 503) {
       return reply.code(status).send({
         statusCode: status, error: reasonPhrase(status), ...(err.code !== undefined ? { code: err.code } : {}), message: err.message
       })
@@ -53,12 +59,24 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see the service log' })
   })
 
+  // Answers finished during shutdown close their keep-alive connection, so close() need not wait for it to
+  // idle out (Fastify already answers new requests with 503 then).
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+    if (closing) reply.header('connection', 'close')
+  })
+
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
+  await app.register(metricsPlugin)
+  await app.register(overloadPlugin)
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
   await app.register(handoffPlugin)
   await app.register(docsPlugin)
   await app.register(healthRoutes)
+  await app.register(metricsRoutes)
   await app.register(webhookRoutes)
   await app.register(conversationRoutes)
   return app

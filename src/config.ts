@@ -51,7 +51,14 @@ export const envSchema = {
     REDIS_URL: { type: 'string', default: '' },
     REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 100, default: 'handoff:' },
     REDIS_COMMAND_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 1000 },
-    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 3000 }
+    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 3000 },
+    WEBHOOK_SECRET: { type: 'string', default: '' },
+    METRICS_TOKEN: { type: 'string', default: '' },
+    METRICS_MAX_INTENT_LABELS: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
+    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 18000 },
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, default: 1000 },
+    OVERLOAD_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, default: 1000 },
+    OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 }
   }
 } as const
 
@@ -94,6 +101,13 @@ export interface Env {
   REDIS_KEY_PREFIX: string
   REDIS_COMMAND_TIMEOUT_MS: number
   REDIS_CONNECT_TIMEOUT_MS: number
+  WEBHOOK_SECRET: string
+  METRICS_TOKEN: string
+  METRICS_MAX_INTENT_LABELS: number
+  SHUTDOWN_GRACE_MS: number
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
+  OVERLOAD_SAMPLE_INTERVAL_MS: number
+  OVERLOAD_RETRY_AFTER_SECONDS: number
 }
 
 export interface RedisConfig {
@@ -157,6 +171,21 @@ export interface AppConfig {
   adminToken: string | null
   webhookBodyLimit: number
   docsEnabled: boolean
+  /** HMAC key for X-Hub-Signature-256; null accepts unsigned webhooks (development only) */
+  webhookSecret: string | null
+  metrics: {
+    /** bearer token GET /metrics requires; null leaves it open */
+    token: string | null
+    /** distinct intent label values before the rest count as "other" */
+    maxIntentLabels: number
+  }
+  shutdownGraceMs: number
+  overload: {
+    /** 0 disables the check */
+    maxEventLoopDelayMs: number
+    sampleIntervalMs: number
+    retryAfterSeconds: number
+  }
 }
 
 function baseUrl (name: string, override: string | undefined, host: string): string {
@@ -207,9 +236,48 @@ function priority (value: string): number | null {
   return Number(text)
 }
 
+// Values shipped in samples, the demo, the compose file and the docs: never acceptable as real secrets.
+export const SAMPLE_SECRETS = new Set([
+  'demo-secret', 'demo-admin-token', 'demo-webhook-secret', 'secret', 'password', 'changeme', 'change-me',
+  'admin', 'token', 'webhook-secret', 'session-secret'
+])
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|example|placeholder|your[-_ ]|x{8,}/i
+const MIN_TOKEN_LENGTH = 16
+
+function weakSecret (value: string): string | null {
+  if (SAMPLE_SECRETS.has(value.toLowerCase()) || PLACEHOLDER.test(value)) return 'is a sample/default value'
+  if (new Set(value).size < 4) return 'is too repetitive'
+  return null
+}
+
+/** Why the settings are unsafe for production (empty when they are fine). */
+export function productionProblems (env: Env): string[] {
+  const problems: string[] = []
+  if (env.WEBHOOK_SECRET === '') problems.push('WEBHOOK_SECRET is required (unsigned webhooks would be accepted)')
+  if (env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters')
+  const secrets: Array<[string, string, number]> = [
+    ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
+    ['SESSION_SECRET', env.SESSION_SECRET, 32],
+    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
+    ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
+    ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
+  ]
+  for (const [name, value, minLength] of secrets) {
+    if (value === '') continue
+    const weak = weakSecret(value)
+    if (weak !== null) problems.push(`${name} ${weak}`)
+    else if (value.length < minLength && name !== 'SESSION_SECRET') problems.push(`${name} must be at least ${minLength} characters`)
+  }
+  return problems
+}
+
 export function toAppConfig (env: Env): AppConfig {
   const production = env.NODE_ENV === 'production'
   checkRegion(env.GENESYS_REGION, env.GENESYS_API_BASE_URL, env.GENESYS_LOGIN_BASE_URL)
+  if (production) {
+    const problems = productionProblems(env)
+    if (problems.length > 0) throw new Error(`Refusing to start with NODE_ENV=production: ${problems.join('; ')}`)
+  }
   return {
     production,
     port: env.PORT,
@@ -262,6 +330,17 @@ export function toAppConfig (env: Env): AppConfig {
     },
     adminToken: env.ADMIN_TOKEN === '' ? null : env.ADMIN_TOKEN,
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
-    docsEnabled: env.DOCS_ENABLED ?? !production
+    docsEnabled: env.DOCS_ENABLED ?? !production,
+    webhookSecret: env.WEBHOOK_SECRET === '' ? null : env.WEBHOOK_SECRET,
+    metrics: {
+      token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
+      maxIntentLabels: env.METRICS_MAX_INTENT_LABELS
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    overload: {
+      maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+      sampleIntervalMs: env.OVERLOAD_SAMPLE_INTERVAL_MS,
+      retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS
+    }
   }
 }

@@ -2,6 +2,7 @@
 // conversation, prints each decision and what Genesys received, then keeps serving (`--once` exits).
 import { randomUUID } from 'node:crypto'
 import { closeOnSignal, startLocalStack } from './local-stack.js'
+import { signature } from './webhook-signature.js'
 
 const once = process.argv.includes('--once')
 const stack = await startLocalStack({ defaultLogLevel: 'warn' })
@@ -21,10 +22,13 @@ const script: Array<[string, string, number]> = [
 
 console.log(`Conversation ${conversationId}`)
 for (const [text, intent, confidence] of script) {
+  const payload = JSON.stringify({ conversationId, event: 'message', intent: { intent, confidence }, text })
+  const secret = app.config.webhookSecret
   const res = await fetch(`${address}/webhook/messaging`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ conversationId, event: 'message', intent: { intent, confidence }, text })
+    // signed like Genesys does when WEBHOOK_SECRET is set
+    headers: { 'content-type': 'application/json', ...(secret === null ? {} : { 'x-hub-signature-256': signature(secret, payload) }) },
+    body: payload
   })
   const body = await res.json() as { status: string, decision?: { action: string, reason: string }, message?: string, [k: string]: unknown }
   console.log(`  customer: "${text}"  [${intent} ${confidence}]`)

@@ -27,6 +27,17 @@ type Outcome =
 /** `duplicate` marks a redelivered messageId: answered as usual, recorded only once. */
 export type HandoffResult = Outcome & { duplicate?: true }
 
+export type HandoffOutcome = 'success' | 'failure' | 'conversation_ended'
+
+/** Optional listeners for metrics; none of them may throw. */
+export interface HandoffObserver {
+  decision?: (decision: Decision) => void
+  handoff?: (outcome: HandoffOutcome, durationMs: number) => void
+  /** the handoff stands but something went wrong (e.g. the routing update after the transfer) */
+  warning?: () => void
+  retry?: (event: RetryEvent & { operation: string }) => void
+}
+
 export interface HandoffServiceOptions {
   store: HistoryStore
   strategy: HandoffStrategy
@@ -36,6 +47,7 @@ export interface HandoffServiceOptions {
   claimGraceMs?: number
   /** how often to look at a claim another instance holds */
   pollIntervalMs?: number
+  observer?: HandoffObserver
   now?: () => number
 }
 
@@ -50,8 +62,6 @@ export class HandoffService {
   private readonly claimTtlMs: number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
   private readonly inflight = new Map<string, Promise<Outcome>>()
-  /** what this instance's handoffs came to, for logs and health reporting */
-  readonly counters = { initiated: 0, warnings: 0, conversationsEnded: 0, failed: 0 }
 
   constructor (opts: HandoffServiceOptions) {
     this.opts = opts
@@ -75,6 +85,7 @@ export class HandoffService {
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
     const decision = decide(this.opts.policy, event.intent)
+    this.opts.observer?.decision?.(decision)
     ctx.log.info({
       conversationId,
       intent: decision.intent,
@@ -145,17 +156,18 @@ export class HandoffService {
         history: snapshot?.history ?? [],
         onRetry: (e: RetryEvent & { operation: string }) => {
           ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
+          this.opts.observer?.retry?.(e)
         }
       })
     } catch (err) {
       if (err instanceof ConversationEndedError) {
         // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
         await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
-        this.counters.conversationsEnded++
+        this.opts.observer?.handoff?.('conversation_ended', this.now() - started)
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err
       }
-      this.counters.failed++
+      this.opts.observer?.handoff?.('failure', this.now() - started)
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
       // too, the claim lapses on its own after its ttl.
@@ -170,10 +182,11 @@ export class HandoffService {
       // The routing update happened: say so. Until the claim lapses no other event hands off again.
       ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
     }
-    const warnings = result.warnings ?? []
-    this.counters.initiated++
-    this.counters.warnings += warnings.length
-    for (const warning of warnings) ctx.log.warn({ conversationId, strategy: strategy.name, warning }, 'handoff initiated with a warning')
+    this.opts.observer?.handoff?.('success', this.now() - started)
+    for (const warning of result.warnings ?? []) {
+      this.opts.observer?.warning?.()
+      ctx.log.warn({ conversationId, strategy: strategy.name, warning }, 'handoff initiated with a warning')
+    }
     ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
     return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
   }

@@ -5,6 +5,9 @@ export const REDACT_PATHS = [
   'req.headers["x-hub-signature-256"]',
   'headers.authorization',
   'headers.cookie',
+  'headers["x-hub-signature-256"]',
+  '*.headers.authorization',
+  '*.headers["x-hub-signature-256"]',
   '*.authorization',
   '*.clientSecret',
   '*.client_secret',
@@ -14,10 +17,22 @@ export const REDACT_PATHS = [
   '*.secret',
   '*.sessionSecret',
   '*.adminToken',
+  '*.webhookSecret',
+  '*.metricsToken',
+  '*.signature',
   'clientSecret',
   'accessToken',
   'access_token',
-  'token'
+  'token',
+  'signature',
+  'webhookSecret',
+  // the AppConfig object, logged whole or under one key
+  'genesys.clientSecret',
+  'session.secret',
+  'metrics.token',
+  '*.genesys.clientSecret',
+  '*.session.secret',
+  '*.metrics.token'
 ]
 
 export function loggerOptions (level: string): { level: string, redact: { paths: string[], censor: string } } {

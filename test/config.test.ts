@@ -38,7 +38,8 @@ t.test('overrides are read and coerced from strings', async t => {
       INTENT_CONFIDENCE_THRESHOLD: '0.6',
       HISTORY_MAX_EVENTS: '7',
       GENESYS_API_BASE_URL: 'http://127.0.0.1:4010/',
-      NODE_ENV: 'production'
+      NODE_ENV: 'production',
+      WEBHOOK_SECRET: 'f3a9c1d7e5b2a8c4d6e0f1a2b3c4d5e6'
     }
   })
   t.equal(app.config.handoff.threshold, 0.6)

@@ -15,6 +15,7 @@ export const ADMIN_TOKEN = 'test-admin-token-5a4b3c2d1e'
 export const SESSION_SECRET = 'test-session-secret-0123456789abcdef'
 export const QUEUE_ID = 'a3f1c2d4-0000-4000-8000-00000000000q'
 export const SKILL_ID = 'b7e2d3c4-0000-4000-8000-00000000000s'
+export const WEBHOOK_SECRET = 'test-webhook-secret-7c6b5a4f3e2d1c0b'
 
 export function testEnv (overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -27,6 +28,8 @@ export function testEnv (overrides: Record<string, unknown> = {}): Record<string
     SESSION_SECRET,
     ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
+    // Load shedding off by default: a busy test machine lags enough to trip it (test/overload.test.ts turns it on).
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 0,
     ...overrides
   }
 }

@@ -2,12 +2,13 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { REDACT_PATHS } from '../src/logger.js'
-import { ADMIN_TOKEN, CLIENT_SECRET, SESSION_SECRET, buildWithSimulator, messagingEvent, newConversationId, postEvent, ROUTING_METADATA } from './helper.js'
+import { signature } from '../src/webhook-signature.js'
+import { ADMIN_TOKEN, CLIENT_SECRET, SESSION_SECRET, WEBHOOK_SECRET, buildWithSimulator, messagingEvent, newConversationId, postEvent, ROUTING_METADATA } from './helper.js'
 
 function capture (): { lines: Array<Record<string, unknown>>, text: () => string, logger: pino.Logger } {
   const chunks: string[] = []
   const stream = new Writable({ write (chunk, _enc, cb) { chunks.push(String(chunk)); cb() } })
-  const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } }, stream)
+  const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } }, stream)
   return {
     logger,
     text: () => chunks.join(''),
@@ -49,5 +50,47 @@ t.test('no secret, token or credential appears in the logs through handoffs and 
   t.equal(issued.length, 2, 'two tokens were issued')
   for (const secret of [CLIENT_SECRET, SESSION_SECRET, ADMIN_TOKEN, 'leaked', Buffer.from(`${app.config.genesys.clientId}:${CLIENT_SECRET}`).toString('base64'), ...issued]) {
     t.notMatch(text, secret, 'secret absent from logs')
+  }
+})
+
+t.test('webhook signatures and the webhook secret never reach the logs, signed or not, handed off or failed', async t => {
+  const log = capture()
+  const metricsToken = 'test-metrics-token-1a2b3c4d5e'
+  const { app, sim } = await buildWithSimulator(t, { loggerInstance: log.logger, envOverrides: { ...ROUTING_METADATA, WEBHOOK_SECRET, METRICS_TOKEN: metricsToken, LOG_LEVEL: 'trace' } })
+  const signatures: string[] = []
+  const send = async (body: unknown, sign: (payload: string) => string | undefined): Promise<number> => {
+    const payload = JSON.stringify(body)
+    const header = sign(payload)
+    if (header !== undefined) signatures.push(header, header.slice('sha256='.length))
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhook/messaging',
+      payload,
+      headers: { 'content-type': 'application/json', ...(header === undefined ? {} : { 'x-hub-signature-256': header }) }
+    })
+    t.notMatch(res.body, WEBHOOK_SECRET, 'not in the answer either')
+    return res.statusCode
+  }
+  t.equal(await send(messagingEvent(newConversationId(), 0.1), p => signature(WEBHOOK_SECRET, p)), 200)
+  t.equal(await send(messagingEvent(newConversationId(), 0.9), p => signature(WEBHOOK_SECRET, p, 'hex')), 200)
+  sim.state.addFault({ method: 'PUT', status: 404, times: 1 })
+  t.equal(await send(messagingEvent(newConversationId(), 0.1), p => signature(WEBHOOK_SECRET, p)), 502)
+  sim.state.addFault({ method: 'PUT', status: 503, times: 10 })
+  t.equal(await send(messagingEvent(newConversationId(), 0.1), p => signature(WEBHOOK_SECRET, p)), 503)
+  t.equal(await send(messagingEvent(newConversationId(), 0.1), p => signature('a-guessed-secret', p)), 401)
+  t.equal(await send(messagingEvent('not-a-uuid', 0.1), p => signature(WEBHOOK_SECRET, p)), 400)
+  t.equal(await send(messagingEvent(newConversationId(), 0.1), () => undefined), 401)
+  await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } })
+  await app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-metrics-token' } })
+  // Objects a developer might log by mistake are censored too.
+  app.log.info({ headers: { 'x-hub-signature-256': signatures[0] }, config: app.config }, 'redaction check')
+  app.log.info({ req: { headers: { 'x-hub-signature-256': signatures[0] } }, signature: signatures[1] }, 'redaction check')
+
+  const text = log.text()
+  t.match(text, /handoff initiated/)
+  t.match(text, /handoff failed/)
+  t.equal(signatures.length, 12)
+  for (const secret of [WEBHOOK_SECRET, metricsToken, 'wrong-metrics-token', CLIENT_SECRET, SESSION_SECRET, ADMIN_TOKEN, ...signatures]) {
+    t.notOk(text.includes(secret), `secret or signature absent from logs: ${secret.slice(0, 12)}`)
   }
 })

@@ -10,12 +10,12 @@ t.test('the committed openapi.json matches the routes (run `npm run openapi` aft
 
 t.test('the document covers every route, its errors and its auth', async t => {
   const doc = JSON.parse(await generateOpenApi())
-  t.same(Object.keys(doc.paths).sort(), ['/conversations/{conversationId}', '/health/live', '/health/ready', '/operator/session', '/webhook/messaging'])
+  t.same(Object.keys(doc.paths).sort(), ['/conversations/{conversationId}', '/health/live', '/health/ready', '/metrics', '/operator/session', '/webhook/messaging'])
   const webhook = doc.paths['/webhook/messaging'].post
-  t.same(Object.keys(webhook.responses).sort(), ['200', '400', '409', '413', '415', '502', '503'])
+  t.same(Object.keys(webhook.responses).sort(), ['200', '400', '401', '409', '413', '415', '502', '503'])
   t.same(Object.keys(webhook.responses['200'].content['application/json'].examples).sort(), ['bot_continuing', 'handed_off', 'handoff_initiated'])
   t.ok(webhook.requestBody.content['application/json'].examples, 'request examples')
-  for (const status of ['400', '409', '413', '415', '502', '503']) {
+  for (const status of ['400', '401', '409', '413', '415', '502', '503']) {
     const media = webhook.responses[status].content['application/json']
     t.same(media.schema.required, ['statusCode', 'error', 'message'], `${status} uses the shared error shape`)
     t.ok(media.examples, `${status} has examples`)
@@ -36,6 +36,6 @@ t.test('/docs serves the interactive page and the JSON; DOCS_ENABLED=false turns
 
   const off = await build(t, { envOverrides: { DOCS_ENABLED: 'false' } })
   t.equal((await off.inject({ url: '/docs/json' })).statusCode, 404)
-  const prod = await build(t, { envOverrides: { NODE_ENV: 'production' } })
+  const prod = await build(t, { envOverrides: { NODE_ENV: 'production', WEBHOOK_SECRET: '3f9a1c7e5b2d8f4a6c0e1b3d5f7a9c2e' } })
   t.equal((await prod.inject({ url: '/docs/json' })).statusCode, 404, 'off by default in production')
 })

@@ -20,6 +20,9 @@ const errorRef = (description: string, examples: Array<Record<string, unknown>>,
 export const errors = {
   400: (examples: Array<Record<string, unknown>>) => errorRef('Invalid request', examples),
   401: errorRef('Authentication missing or wrong', [{ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'operator authentication required' }]),
+  signature: errorRef('Missing or wrong X-Hub-Signature-256 (when WEBHOOK_SECRET is set)', [
+    { statusCode: 401, error: 'Unauthorized', code: 'INVALID_SIGNATURE', message: 'missing or invalid x-hub-signature-256 signature' }
+  ]),
   404: errorRef('Not found', [{ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: `conversation ${EXAMPLE_ID} has no recorded history` }]),
   409: errorRef('The conversation has ended (platform-api found no connected customer); later events answer 409 too', [
     { statusCode: 409, error: 'Conflict', code: 'CONVERSATION_ENDED', message: `conversation ${EXAMPLE_ID} has ended (no connected customer); nothing to hand off` }

@@ -132,8 +132,18 @@ export interface SendResult {
   body: string
 }
 
+/** One finished call (after its retries): the final status, or why there was none. */
+export interface CallRecord {
+  operation: string
+  method: string
+  url: string
+  status: number | 'error' | 'timeout'
+}
+
 export interface GenesysHttpOptions extends HttpOptions {
   maxRetries: number
+  /** told about every call (metrics) */
+  onCall?: (call: CallRecord) => void
   retryMinDelayMs?: number
   retryMaxDelayMs: number
   now?: () => number
@@ -186,8 +196,11 @@ export class GenesysHttp {
         signal: AbortSignal.timeout(remaining),
         retryOptions: retry
       } as Dispatcher.RequestOptions)
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+      const result = { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+      this.opts.onCall?.({ operation: req.operation, method: req.method, url: req.url, status: result.status })
+      return result
     } catch (err) {
+      this.opts.onCall?.({ operation: req.operation, method: req.method, url: req.url, status: failedStatus(err) })
       throw unavailable(req.operation, err, this.now())
     }
   }
@@ -198,6 +211,14 @@ export class GenesysHttp {
 }
 
 export const DEFAULT_RETRY_AFTER_S = 5
+
+function failedStatus (err: unknown): CallRecord['status'] {
+  const e = err as Error & { statusCode?: unknown, code?: unknown }
+  if (typeof e.statusCode === 'number' && e.statusCode > 0) return e.statusCode
+  const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' ||
+    (typeof e.code === 'string' && /TIMEOUT/.test(e.code))
+  return timedOut ? 'timeout' : 'error'
+}
 
 function unavailable (operation: string, err: unknown, now: number): GenesysUnavailableError {
   const e = err as Error & { statusCode?: number, code?: string, headers?: Record<string, string | string[] | undefined> }
