@@ -1,5 +1,5 @@
 // One benchmark target per child process, so each server has its own event loop like in production and the
-// load generator in the parent does not share it. Roles: bare | simulator | service | memory.
+// load generator in the parent does not share it. Roles: bare | fastify | simulator | service | memory.
 // Talks to the parent over IPC: sends {type: 'ready', url} once listening, answers {type: 'stats'} and exits
 // on {type: 'stop'} (cleanly, so --cpu-prof profiles get written).
 import { createServer } from 'node:http'
@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pino from 'pino'
+import Fastify from 'fastify'
 import { build } from '../src/app.js'
 import { loggerOptions } from '../src/logger.js'
 import { startSimulator } from '../src/simulator/app.js'
@@ -21,14 +22,20 @@ export interface ParentMessage { type: 'stats' | 'stop' | 'clear' }
 
 export type WorkerMessage =
   | { type: 'ready', url: string }
-  | { type: 'stats', tokenRequests: number, calls: number }
-  | { type: 'memory', conversations: number, eventsPerConversation: number, rssBefore: number, rss: number, heapUsed: number, external: number, arrayBuffers: number, storeSize: number, fillMs: number }
+  | { type: 'stats', tokenRequests: number, calls: number, cpuMicros: number }
+  | { type: 'memory', conversations: number, eventsPerConversation: number, rssBefore: number, rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number, storeSize: number, fillMs: number }
 
 const BARE_BODY = JSON.stringify({
   status: 'bot_continuing',
   conversationId: '00000000-0000-4000-8000-000000000000',
   decision: { action: 'CONTINUE_BOT', intent: 'billing_question', confidence: 0.95, threshold: 0.75, reason: 'fixed answer', target: null }
 })
+
+/** CPU time this process has used, user and system. */
+function cpuMicros (): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
 
 function send (message: WorkerMessage): void {
   process.send?.(message)
@@ -54,6 +61,7 @@ async function bare (): Promise<void> {
   const address = server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')
   onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
     if (message.type === 'stop') {
       server.closeAllConnections()
       server.close(() => process.exit(0))
@@ -62,10 +70,25 @@ async function bare (): Promise<void> {
   send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
 }
 
+/** The framework alone: Fastify parsing the JSON body and answering a fixed object, no logging, no work. */
+async function fastify (): Promise<void> {
+  const app = Fastify({ logger: false })
+  const answer = JSON.parse(BARE_BODY) as unknown
+  app.post('/webhook/messaging', async () => answer)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
+    if (message.type === 'stop') { await app.close(); process.exit(0) }
+  })
+  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+}
+
 async function simulator (): Promise<void> {
   const sim = await startSimulator({ clientId: BENCH_CLIENT_ID, clientSecret: BENCH_CLIENT_SECRET })
   onParent(async (message) => {
-    if (message.type === 'stats') send({ type: 'stats', tokenRequests: sim.state.tokenRequests, calls: sim.state.calls.length })
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: sim.state.tokenRequests, calls: sim.state.calls.length, cpuMicros: cpuMicros() })
     // Only the call log: issued tokens stay valid so the service's cached token keeps working.
     if (message.type === 'clear') { sim.state.calls.length = 0; sim.state.tokenRequests = 0 }
     if (message.type === 'stop') { await sim.app.close(); process.exit(0) }
@@ -77,12 +100,12 @@ async function simulator (): Promise<void> {
 async function service (): Promise<void> {
   const env = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>
   const destination = pino.destination({ dest: process.env.BENCH_LOG_FILE ?? '/dev/null', sync: true })
-  const app = await build({ env, dotenv: false, loggerInstance: pino(loggerOptions('info') as pino.LoggerOptions, destination) })
+  const app = await build({ env, dotenv: false, loggerInstance: pino(loggerOptions(process.env.BENCH_LOG_LEVEL ?? 'info') as pino.LoggerOptions, destination) })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')
   onParent(async (message) => {
-    if (message.type === 'stats') send({ type: 'stats', tokenRequests: app.genesysAuth.tokenRequests, calls: 0 })
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: app.genesysAuth.tokenRequests, calls: 0, cpuMicros: cpuMicros() })
     if (message.type === 'stop') { await app.close(); process.exit(0) }
   })
   send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
@@ -108,16 +131,16 @@ async function memory (): Promise<void> {
   gc?.()
   const rssBefore = process.memoryUsage().rss
   const started = performance.now()
-  const ids = Array.from({ length: conversations }, () => randomUUID())
+  // Conversation ids made from the index, so the figure holds no id list of the benchmark's own.
+  const base = randomUUID().slice(0, 24)
   for (let turn = 0; turn < events; turn++) {
     for (let i = 0; i < conversations; i++) {
-      const body = `{"conversationId":"${ids[i] ?? ''}","event":"message","intent":{"intent":"billing_question","confidence":0.9${turn}},` +
+      const body = `{"conversationId":"${base}${i.toString(16).padStart(12, '0')}","event":"message","intent":{"intent":"billing_question","confidence":0.9${turn}},` +
         `"text":"customer message ${turn} about invoice ${i}"}`
       await service.handle(JSON.parse(body), { log })
     }
   }
   const fillMs = performance.now() - started
-  ids.length = 0
   gc?.()
   const usage = process.memoryUsage()
   send({
@@ -127,6 +150,7 @@ async function memory (): Promise<void> {
     rssBefore,
     rss: usage.rss,
     heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
     external: usage.external,
     arrayBuffers: usage.arrayBuffers,
     storeSize: store.size,
@@ -135,7 +159,7 @@ async function memory (): Promise<void> {
   process.disconnect()
 }
 
-const roles: Record<string, () => Promise<void>> = { bare, simulator, service, memory }
+const roles: Record<string, () => Promise<void>> = { bare, fastify, simulator, service, memory }
 // Imported by bench.ts for its constants and types: run a role only when started as the worker.
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const role = roles[process.argv[2] ?? '']

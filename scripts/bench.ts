@@ -39,8 +39,9 @@ const HELP = `npm run bench -- [flags]
   --burst N          concurrent first handoffs in the cold burst (default 1000)
   --conversations N  conversations for the memory figure (default 100000)
   --events N         events per conversation for the memory figure (default 10)
-  --only LIST        comma list of: bare,continue,handoff,redis,burst,memory (default all)
-  --profile DIR      write a V8 CPU profile of each service process to DIR (slower; figures not comparable)
+  --only LIST        comma list of: bare,fastify,continue,handoff,redis,burst,memory (default all)
+  --log-level L      service log level (default info, the target's condition; others are for comparison)
+  --profile DIR      write a V8 CPU profile of each server process to DIR (slower; figures not comparable)
   --out FILE         JSON results (default bench-results.json)`
 
 export interface BenchOptions {
@@ -54,12 +55,13 @@ export interface BenchOptions {
   events: number
   only: Set<string>
   profile: string | null
+  logLevel: string
   out: string
 }
 
 export interface LoadResult {
   name: string
-  path: 'ceiling' | 'continue' | 'handoff'
+  path: 'ceiling' | 'reference' | 'continue' | 'handoff'
   store: 'none' | 'embedded' | 'redis'
   connections: number
   durationS: number
@@ -70,6 +72,10 @@ export interface LoadResult {
   maxMs: number
   errors: number
   non2xx: number
+  /** CPU time the server process spent per request (user + system): less noisy than req/s on a shared machine */
+  cpuMicrosPerReq: number
+  /** the same for the Genesys simulator, on the handoff path */
+  simCpuMicrosPerReq: number | null
   ratio: number | null
 }
 
@@ -89,6 +95,7 @@ export interface MemoryResult {
   rssMb: number
   rssBeforeMb: number
   heapUsedMb: number
+  heapTotalMb: number
   fillMs: number
   storeSize: number
 }
@@ -118,8 +125,9 @@ export function parseOptions (argv: string[]): BenchOptions | null {
       burst: { type: 'string', default: '1000' },
       conversations: { type: 'string', default: '100000' },
       events: { type: 'string', default: '10' },
-      only: { type: 'string', default: 'bare,continue,handoff,redis,burst,memory' },
+      only: { type: 'string', default: 'bare,fastify,continue,handoff,redis,burst,memory' },
       profile: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
       out: { type: 'string', default: 'bench-results.json' },
       help: { type: 'boolean', default: false }
     }
@@ -141,6 +149,7 @@ export function parseOptions (argv: string[]): BenchOptions | null {
     events: num('events', values.events, 1),
     only: new Set(values.only.split(',').map(s => s.trim()).filter(s => s !== '')),
     profile: values.profile === undefined ? null : resolve(values.profile),
+    logLevel: values['log-level'],
     out: values.out
   }
 }
@@ -206,7 +215,7 @@ function handoffBodies (): Bodies {
   return (seconds, connections) => Array.from({ length: Math.ceil(MAX_HANDOFF_RATE * seconds / connections) }, () => eventBody(randomUUID(), 0.2))
 }
 
-interface Cannon { requests: number, durationS: number, latencies: number[], errors: number, non2xx: number, wrapped: boolean }
+interface Cannon { requests: number, durationS: number, latencies: number[], errors: number, non2xx: number, wrapped: boolean, cpuMicros: number, simCpuMicros: number }
 
 /** One autocannon run, keeping autocannon's sub-millisecond response times for the percentiles. */
 async function cannon (url: string, bodies: Bodies, connections: number, seconds: number): Promise<Cannon> {
@@ -236,8 +245,24 @@ async function cannon (url: string, bodies: Bodies, connections: number, seconds
     latencies,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    wrapped: Math.max(0, ...perClient.values()) > listLength
+    wrapped: Math.max(0, ...perClient.values()) > listLength,
+    cpuMicros: 0,
+    simCpuMicros: 0
   }
+}
+
+async function cpuOf (worker: Worker | null): Promise<number> {
+  if (worker === null) return 0
+  const stats = await worker.request({ type: 'stats' })
+  return stats.type === 'stats' ? stats.cpuMicros : 0
+}
+
+/** A cannon run with the CPU time the server (and the simulator) used during it. */
+async function measuredRun (s: Scenario, connections: number, seconds: number): Promise<Cannon> {
+  const [cpu0, sim0] = [await cpuOf(s.server), await cpuOf(s.sim)]
+  const run = await cannon(s.url, s.bodies, connections, seconds)
+  const [cpu1, sim1] = [await cpuOf(s.server), await cpuOf(s.sim)]
+  return { ...run, cpuMicros: cpu1 - cpu0, simCpuMicros: sim1 - sim0 }
 }
 
 interface Scenario {
@@ -245,6 +270,8 @@ interface Scenario {
   path: LoadResult['path']
   store: LoadResult['store']
   url: string
+  server: Worker
+  sim: Worker | null
   bodies: Bodies
   runs: Cannon[]
 }
@@ -267,6 +294,8 @@ function summarize (s: Scenario, connections: number): LoadResult {
     maxMs: round(latencies.at(-1) ?? 0, 2),
     errors: s.runs.reduce((n, r) => n + r.errors, 0),
     non2xx: s.runs.reduce((n, r) => n + r.non2xx, 0),
+    cpuMicrosPerReq: Math.round(s.runs.reduce((n, r) => n + r.cpuMicros, 0) / Math.max(1, requests)),
+    simCpuMicrosPerReq: s.sim === null ? null : Math.round(s.runs.reduce((n, r) => n + r.simCpuMicros, 0) / Math.max(1, requests)),
     ratio: null
   }
 }
@@ -284,7 +313,7 @@ async function measure (scenarios: Scenario[], opts: BenchOptions, notes: string
     for (let i = 0; i < scenarios.length; i++) {
       const s = scenarios[(i + round) % scenarios.length]
       if (s === undefined) continue
-      s.runs.push(await cannon(s.url, s.bodies, opts.connections, slice))
+      s.runs.push(await measuredRun(s, opts.connections, slice))
     }
     process.stderr.write(`  round ${round + 1}/${opts.rounds} done\n`)
   }
@@ -294,8 +323,9 @@ async function measure (scenarios: Scenario[], opts: BenchOptions, notes: string
   return scenarios.map(s => summarize(s, opts.connections))
 }
 
-function serviceEnv (simulatorUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+function serviceEnv (opts: BenchOptions, simulatorUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    BENCH_LOG_LEVEL: opts.logLevel,
     BENCH_SERVICE_ENV: JSON.stringify({
       NODE_ENV: 'production',
       GENESYS_CLIENT_ID: BENCH_CLIENT_ID,
@@ -333,7 +363,7 @@ async function redisAnswers (): Promise<boolean> {
 /** N concurrent first handoffs on a fresh instance: connections opened first, then all events at once. */
 async function coldBurst (sim: Worker, opts: BenchOptions): Promise<BurstResult> {
   await tell(sim, { type: 'clear' })
-  const svc = await startWorker('service', serviceEnv(sim.url), profileArgs(opts, 'burst'))
+  const svc = await startWorker('service', serviceEnv(opts, sim.url), profileArgs(opts, 'burst'))
   const pool = new Pool(svc.url, { connections: opts.burst, pipelining: 1 })
   try {
     await Promise.all(Array.from({ length: opts.burst }, async () => {
@@ -396,6 +426,7 @@ async function memory (opts: BenchOptions): Promise<MemoryResult> {
     rssMb: mb(m.rss),
     rssBeforeMb: mb(m.rssBefore),
     heapUsedMb: mb(m.heapUsed),
+    heapTotalMb: mb(m.heapTotal),
     fillMs: Math.round(m.fillMs),
     storeSize: m.storeSize
   }
@@ -440,13 +471,14 @@ export function checkTargets (r: Pick<BenchResults, 'load' | 'burst' | 'memory'>
 }
 
 export function formatTable (r: BenchResults): string {
-  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs bare']]
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs bare', 'server CPU µs/req', 'simulator CPU µs/req']]
   for (const l of r.load) {
-    rows.push([l.name, String(l.reqPerSec), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), String(l.errors), String(l.non2xx), l.ratio === null ? '-' : `${l.ratio.toFixed(2)}×`])
+    rows.push([l.name, String(l.reqPerSec), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), String(l.errors), String(l.non2xx),
+      l.ratio === null ? '-' : `${l.ratio.toFixed(2)}×`, String(l.cpuMicrosPerReq), l.simCpuMicrosPerReq === null ? '-' : String(l.simCpuMicrosPerReq)])
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map(row => (row[i] ?? '').length))) ?? []
   const line = (row: string[]): string => '| ' + row.map((cell, i) => i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)).join(' | ') + ' |'
-  const out = [line(rows[0] ?? []), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1)).slice(0, w + 2)).join('|') + '|']
+  const out = [line(rows[0] ?? []), '|' + widths.map((w, i) => i === 0 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':').join('|') + '|']
   for (const row of rows.slice(1)) out.push(line(row))
   out.push('')
   if (r.burst !== null) {
@@ -455,7 +487,7 @@ export function formatTable (r: BenchResults): string {
   }
   if (r.memory !== null) {
     out.push(`memory: ${r.memory.conversations} conversations × ${r.memory.eventsPerConversation} events in the embedded store → RSS ${r.memory.rssMb} MB ` +
-      `(heap ${r.memory.heapUsedMb} MB; ${r.memory.rssBeforeMb} MB before; filled in ${r.memory.fillMs} ms)`)
+      `(heap ${r.memory.heapUsedMb} MB used of ${r.memory.heapTotalMb} MB; RSS ${r.memory.rssBeforeMb} MB before; filled in ${r.memory.fillMs} ms)`)
   }
   out.push('')
   out.push('targets:')
@@ -518,22 +550,23 @@ export async function runBench (opts: BenchOptions): Promise<BenchResults> {
   }
   try {
     const scenarios: Scenario[] = []
-    const add = (name: string, path: LoadResult['path'], store: LoadResult['store'], url: string, bodies: Bodies): void => {
-      scenarios.push({ name, path, store, url, bodies, runs: [] })
+    const add = (name: string, path: LoadResult['path'], store: LoadResult['store'], server: Worker, sim: Worker | null, bodies: Bodies): void => {
+      scenarios.push({ name, path, store, url: server.url, server, sim, bodies, runs: [] })
     }
-    if (want('bare')) add('bare node:http (ceiling)', 'ceiling', 'none', (await start('bare')).url, continueBody)
+    if (want('bare')) add('bare node:http (ceiling)', 'ceiling', 'none', await start('bare', {}, profileArgs(opts, 'bare')), null, continueBody)
+    if (want('fastify')) add('bare Fastify (reference)', 'reference', 'none', await start('fastify', {}, profileArgs(opts, 'fastify')), null, continueBody)
     const sim = (want('continue') || want('handoff') || want('redis') || want('burst')) ? await start('simulator') : null
     if (sim !== null && (want('continue') || want('handoff'))) {
-      const svc = await start('service', serviceEnv(sim.url), profileArgs(opts, 'embedded'))
-      if (want('continue')) add('continue (embedded)', 'continue', 'embedded', svc.url, continueBody)
-      if (want('handoff')) add('handoff (embedded)', 'handoff', 'embedded', svc.url, handoffBodies())
+      const svc = await start('service', serviceEnv(opts, sim.url), profileArgs(opts, 'embedded'))
+      if (want('continue')) add('continue (embedded)', 'continue', 'embedded', svc, null, continueBody)
+      if (want('handoff')) add('handoff (embedded)', 'handoff', 'embedded', svc, sim, handoffBodies())
     }
     if (sim !== null && want('redis')) {
       if (await redisAnswers()) {
         const prefix = `bench:${process.pid}:${Date.now()}:`
-        const svc = await start('service', serviceEnv(sim.url, { REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`, REDIS_KEY_PREFIX: prefix }), profileArgs(opts, 'redis'))
-        add('continue (redis)', 'continue', 'redis', svc.url, continueBody)
-        add('handoff (redis)', 'handoff', 'redis', svc.url, handoffBodies())
+        const svc = await start('service', serviceEnv(opts, sim.url, { REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`, REDIS_KEY_PREFIX: prefix }), profileArgs(opts, 'redis'))
+        add('continue (redis)', 'continue', 'redis', svc, null, continueBody)
+        add('handoff (redis)', 'handoff', 'redis', svc, sim, handoffBodies())
         results.notes.push('redis: the service was given REDIS_URL; a build without the Redis store ignores it and keeps state embedded')
       } else {
         results.notes.push(`redis: skipped, nothing answers PING on ${REDIS_HOST}:${REDIS_PORT}`)
@@ -552,6 +585,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResults> {
     for (const l of results.load) l.ratio = round(l.reqPerSec / ceiling.reqPerSec, 2)
   }
   results.targets = checkTargets(results)
+  if (opts.logLevel !== 'info') results.notes.push(`service logging at ${opts.logLevel}, not info: figures for comparison only`)
   if (opts.profile !== null) results.notes.push(`CPU profiles in ${opts.profile}; profiling slows the service, so these figures are not the benchmark's`)
   return results
 }
