@@ -146,6 +146,9 @@ export class GenesysHttp {
     const methods = ['GET', 'PUT', 'PATCH', 'DELETE']
     if (req.retryPost === true) methods.push('POST')
     const url = new URL(req.url)
+    // Not AbortSignal.timeout: its timer would outlive the call by the whole deadline, one per handoff.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => { deadline.abort(new DOMException('handoff deadline exceeded', 'TimeoutError')) }, remaining)
     try {
       const res = await this.dispatcher.request({
         origin: url.origin,
@@ -155,7 +158,7 @@ export class GenesysHttp {
         body: req.body,
         headersTimeout: timeout,
         bodyTimeout: timeout,
-        signal: AbortSignal.timeout(remaining),
+        signal: deadline.signal,
         retryOptions: retryOptions({
           maxRetries: this.opts.maxRetries,
           minDelayMs: this.opts.retryMinDelayMs ?? 250,
@@ -169,6 +172,8 @@ export class GenesysHttp {
       return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
     } catch (err) {
       throw unavailable(req.operation, err, this.now())
+    } finally {
+      clearTimeout(timer)
     }
   }
 
