@@ -2,16 +2,16 @@
 // Every server (bare ceiling, Genesys simulator, service) runs in its own child process; autocannon drives
 // them from this one. Prints a table, checks the targets and writes JSON results (bench-results.json).
 // `npm run bench -- --help` lists the flags.
-import { execFileSync, fork, type ChildProcess } from 'node:child_process'
-import { createRequire } from 'node:module'
+import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { connect } from 'node:net'
 import { cpus, totalmem, platform, release } from 'node:os'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import ts from 'typescript'
 import { Pool } from 'undici'
 import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, type ParentMessage, type WorkerMessage } from './bench-worker.js'
 
@@ -521,10 +521,24 @@ export function topSelfTime (dir: string, limit = 15): string[] {
   return [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([k, v]) => `${(100 * v / all).toFixed(1).padStart(5)}% ${k}`)
 }
 
-/** `npm run build`: the workers run from dist/. */
+/**
+ * The workers run from dist/, as `npm start` does. Each file is transpiled on its own (no type check, which
+ * `npm run typecheck` does), which takes a second where a full `tsc` build takes several.
+ */
 function compile (): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' })
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')) }
+  })
+  if (config === undefined) throw new Error('tsconfig.json could not be read')
+  const outDir = config.options.outDir ?? join(ROOT, 'dist')
+  const options: ts.CompilerOptions = { ...config.options, module: ts.ModuleKind.ESNext, sourceMap: false, declaration: false }
+  for (const file of config.fileNames) {
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file })
+    const target = join(outDir, relative(ROOT, file)).replace(/\.ts$/, '.js')
+    mkdirSync(dirname(target), { recursive: true })
+    writeFileSync(target, outputText)
+  }
 }
 
 export async function runBench (opts: BenchOptions): Promise<BenchResults> {
@@ -553,26 +567,32 @@ export async function runBench (opts: BenchOptions): Promise<BenchResults> {
     const add = (name: string, path: LoadResult['path'], store: LoadResult['store'], server: Worker, sim: Worker | null, bodies: Bodies): void => {
       scenarios.push({ name, path, store, url: server.url, server, sim, bodies, runs: [] })
     }
-    if (want('bare')) add('bare node:http (ceiling)', 'ceiling', 'none', await start('bare', {}, profileArgs(opts, 'bare')), null, continueBody)
-    if (want('fastify')) add('bare Fastify (reference)', 'reference', 'none', await start('fastify', {}, profileArgs(opts, 'fastify')), null, continueBody)
-    const sim = (want('continue') || want('handoff') || want('redis') || want('burst')) ? await start('simulator') : null
-    if (sim !== null && (want('continue') || want('handoff'))) {
-      const svc = await start('service', serviceEnv(opts, sim.url), profileArgs(opts, 'embedded'))
-      if (want('continue')) add('continue (embedded)', 'continue', 'embedded', svc, null, continueBody)
-      if (want('handoff')) add('handoff (embedded)', 'handoff', 'embedded', svc, sim, handoffBodies())
+    // Started side by side: each takes a few seconds to load on a busy machine.
+    const needSim = want('continue') || want('handoff') || want('redis') || want('burst')
+    const [bare, fastify, sim] = await Promise.all([
+      want('bare') ? start('bare', {}, profileArgs(opts, 'bare')) : null,
+      want('fastify') ? start('fastify', {}, profileArgs(opts, 'fastify')) : null,
+      needSim ? start('simulator') : null
+    ])
+    const redis = sim !== null && want('redis') && await redisAnswers()
+    const [embedded, redisBacked] = await Promise.all([
+      sim !== null && (want('continue') || want('handoff')) ? start('service', serviceEnv(opts, sim.url), profileArgs(opts, 'embedded')) : null,
+      sim !== null && redis
+        ? start('service', serviceEnv(opts, sim.url, { REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`, REDIS_KEY_PREFIX: `bench:${process.pid}:${Date.now()}:` }), profileArgs(opts, 'redis'))
+        : null
+    ])
+    if (bare !== null) add('bare node:http (ceiling)', 'ceiling', 'none', bare, null, continueBody)
+    if (fastify !== null) add('bare Fastify (reference)', 'reference', 'none', fastify, null, continueBody)
+    if (embedded !== null && want('continue')) add('continue (embedded)', 'continue', 'embedded', embedded, null, continueBody)
+    if (embedded !== null && want('handoff')) add('handoff (embedded)', 'handoff', 'embedded', embedded, sim, handoffBodies())
+    if (redisBacked !== null) {
+      add('continue (redis)', 'continue', 'redis', redisBacked, null, continueBody)
+      add('handoff (redis)', 'handoff', 'redis', redisBacked, sim, handoffBodies())
+      results.notes.push('redis: the service was given REDIS_URL; a build without the Redis store ignores it and keeps state embedded')
+    } else if (want('redis')) {
+      results.notes.push(`redis: skipped, nothing answers PING on ${REDIS_HOST}:${REDIS_PORT}`)
     }
-    if (sim !== null && want('redis')) {
-      if (await redisAnswers()) {
-        const prefix = `bench:${process.pid}:${Date.now()}:`
-        const svc = await start('service', serviceEnv(opts, sim.url, { REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`, REDIS_KEY_PREFIX: prefix }), profileArgs(opts, 'redis'))
-        add('continue (redis)', 'continue', 'redis', svc, null, continueBody)
-        add('handoff (redis)', 'handoff', 'redis', svc, sim, handoffBodies())
-        results.notes.push('redis: the service was given REDIS_URL; a build without the Redis store ignores it and keeps state embedded')
-      } else {
-        results.notes.push(`redis: skipped, nothing answers PING on ${REDIS_HOST}:${REDIS_PORT}`)
-      }
-    }
-    results.load = await measure(scenarios, opts, results.notes)
+    if (scenarios.length > 0) results.load = await measure(scenarios, opts, results.notes)
     if (sim !== null && want('burst')) results.burst = await coldBurst(sim, opts)
   } finally {
     for (const w of workers) await w.stop()
