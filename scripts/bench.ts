@@ -1,5 +1,5 @@
 // `npm run bench`: load-tests the webhook path on loopback and compares it with a bare node:http ceiling.
-// Every server (bare ceiling, Genesys simulator, service) runs in its own child process; autocannon drives
+// Every server (bare ceiling, bare Fastify, Genesys simulator, service) runs in its own child process; autocannon drives
 // them from this one. Prints a table, checks the targets and writes JSON results (bench-results.json).
 // `npm run bench -- --help` lists the flags.
 import { fork, type ChildProcess } from 'node:child_process'
@@ -176,8 +176,11 @@ async function startWorker (role: string, env: Record<string, string> = {}, exec
   return {
     url: ready.url,
     child,
-    request: async (message) => await new Promise(resolve => {
-      child.once('message', (m: WorkerMessage) => resolve(m))
+    request: async (message) => await new Promise((resolve, reject) => {
+      if (child.exitCode !== null || !child.connected) return reject(new Error(`bench worker ${role} has exited`))
+      const gone = (): void => reject(new Error(`bench worker ${role} exited during the run`))
+      child.once('exit', gone)
+      child.once('message', (m: WorkerMessage) => { child.off('exit', gone); resolve(m) })
       child.send(message)
     }),
     stop: async () => {
