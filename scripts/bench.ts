@@ -1,6 +1,6 @@
 // `npm run bench`: load-tests the webhook path on loopback and compares it with a bare node:http ceiling.
-// Every server (bare ceiling, bare Fastify, Genesys simulator, service) runs in its own child process; autocannon drives
-// them from this one. Prints a table, checks the targets and writes JSON results (bench-results.json).
+// Every server (bare ceiling, bare Fastify, Genesys simulator, service) runs in its own child process;
+// autocannon drives them from this one. Prints a table, checks the targets and writes JSON results (bench-results.json).
 // `npm run bench -- --help` lists the flags.
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
