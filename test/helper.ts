@@ -75,8 +75,8 @@ export async function postEvent (app: FastifyInstance, body: unknown, headers: R
 }
 
 /** The calls that move a conversation to the agents' queue, whichever strategy sends them. */
-export function routingCalls (sim: { state: { callsTo: (m: string, p: string) => unknown[] } }): unknown[] {
-  return [...sim.state.callsTo('PUT', '/api/v2/conversations/messaging/'), ...transferCalls(sim)]
+export function routingCalls (sim: { state: { routingCalls: () => unknown[] } }): unknown[] {
+  return sim.state.routingCalls()
 }
 
 /** platform-api transfers: POST .../participants/{id}/replace/queue */

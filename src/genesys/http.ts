@@ -184,6 +184,9 @@ export class GenesysHttp {
       ...(req.retry === undefined ? {} : { statusCodes: req.retry.statusCodes, errorCodes: req.retry.errorCodes })
     }
     const url = new URL(req.url)
+    // Not AbortSignal.timeout: its timer would outlive the call by the whole deadline, one per handoff.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => { deadline.abort(new DOMException('handoff deadline exceeded', 'TimeoutError')) }, remaining)
     try {
       const res = await this.dispatcher.request({
         origin: url.origin,
@@ -193,7 +196,7 @@ export class GenesysHttp {
         body: req.body,
         headersTimeout: timeout,
         bodyTimeout: timeout,
-        signal: AbortSignal.timeout(remaining),
+        signal: deadline.signal,
         retryOptions: retry
       } as Dispatcher.RequestOptions)
       const result = { status: res.statusCode, headers: res.headers, body: await res.body.text() }
@@ -202,6 +205,8 @@ export class GenesysHttp {
     } catch (err) {
       this.opts.onCall?.({ operation: req.operation, method: req.method, url: req.url, status: failedStatus(err) })
       throw unavailable(req.operation, err, this.now())
+    } finally {
+      clearTimeout(timer)
     }
   }
 

@@ -285,6 +285,13 @@ export class SimulatorState {
     return this.calls.filter(c => c.method === method && c.path.startsWith(pathPrefix))
   }
 
+  /** The calls that move a conversation to the agents' queue, whichever strategy sent them. */
+  routingCalls (): RecordedCall[] {
+    return this.calls.filter(c =>
+      (c.method === 'PUT' && c.path.startsWith('/api/v2/conversations/messaging/')) ||
+      (c.method === 'POST' && c.path.startsWith('/api/v2/conversations/') && c.path.endsWith('/replace/queue')))
+  }
+
   reset (): void {
     this.calls.length = 0
     this.faults = []

@@ -10,7 +10,8 @@ import type {
 } from './types.js'
 
 interface ConversationRecord {
-  history: HistoryEntry[]
+  /** compact entries (see encode): one string each instead of four objects keeps 100k conversations small */
+  history: string[]
   handoff: HandoffRecord
   claimId?: string
   claimExpiresAt?: number
@@ -20,6 +21,27 @@ interface ConversationRecord {
 
 // Caps one conversation's dedupe memory; a sender redelivers recent messages, not old ones.
 const MAX_MESSAGE_IDS = 1000
+
+/** Shared by every record without a handoff (callers get copies); frozen so it cannot change for all. */
+const NO_HANDOFF: HandoffRecord = Object.freeze({ state: 'none' })
+
+type EncodedEntry = [event: string, intent: string, confidence: number, text: string, timestamp: string, messageId?: string]
+
+function encode (entry: HistoryEntry): string {
+  const fields: EncodedEntry = [entry.event, entry.intent.intent, entry.intent.confidence, entry.text, entry.timestamp]
+  if (entry.messageId !== undefined) fields.push(entry.messageId)
+  const encoded = JSON.stringify(fields)
+  // V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it.
+  Number(encoded)
+  return encoded
+}
+
+function decode (encoded: string): HistoryEntry {
+  const [event, intent, confidence, text, timestamp, messageId] = JSON.parse(encoded) as EncodedEntry
+  const entry: HistoryEntry = { event, intent: { intent, confidence }, text, timestamp }
+  if (messageId !== undefined) entry.messageId = messageId
+  return entry
+}
 
 export interface MemoryStoreOptions extends HistoryLimits {
   now?: () => number
@@ -52,13 +74,13 @@ export class MemoryHistoryStore implements HistoryStore {
   async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
     let record = this.conversations.get(conversationId)
     if (record === undefined) {
-      record = { history: [], handoff: { state: 'none' } }
+      record = { history: [], handoff: NO_HANDOFF }
     }
     this.lapseClaim(record)
     if (entry.messageId !== undefined && this.seen(record, entry.messageId)) {
       return { events: record.history.length, handoff: { ...record.handoff }, duplicate: true }
     }
-    record.history.push(entry)
+    record.history.push(encode(entry))
     if (record.history.length > this.maxEvents) {
       record.history.splice(0, record.history.length - this.maxEvents)
     }
@@ -71,13 +93,13 @@ export class MemoryHistoryStore implements HistoryStore {
     const record = this.conversations.get(conversationId)
     if (record === undefined) return null
     this.lapseClaim(record)
-    return { conversationId, history: record.history.slice(), handoff: { ...record.handoff } }
+    return { conversationId, history: record.history.map(decode), handoff: { ...record.handoff } }
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
     let record = this.conversations.get(conversationId)
     if (record === undefined) {
-      record = { history: [], handoff: { state: 'none' } }
+      record = { history: [], handoff: NO_HANDOFF }
       this.conversations.set(conversationId, record)
     }
     this.lapseClaim(record)
@@ -93,7 +115,7 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record = this.conversations.get(conversationId) ??
-      { history: [], handoff: { state: 'none' } satisfies HandoffRecord }
+      { history: [], handoff: NO_HANDOFF }
     if (record.handoff.state === 'done') return
     if (record.claimId !== undefined && record.claimId !== claimId) return
     record.handoff = { state: 'done', at: new Date(this.now()).toISOString(), details }
@@ -105,7 +127,7 @@ export class MemoryHistoryStore implements HistoryStore {
   async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
     const record = this.conversations.get(conversationId)
     if (record === undefined || record.claimId !== claimId) return
-    record.handoff = { state: 'none' }
+    record.handoff = NO_HANDOFF
     delete record.claimId
     delete record.claimExpiresAt
   }
@@ -136,7 +158,7 @@ export class MemoryHistoryStore implements HistoryStore {
 
   private lapseClaim (record: ConversationRecord): void {
     if (record.handoff.state === 'pending' && (record.claimExpiresAt ?? 0) <= this.now()) {
-      record.handoff = { state: 'none' }
+      record.handoff = NO_HANDOFF
       delete record.claimId
       delete record.claimExpiresAt
     }

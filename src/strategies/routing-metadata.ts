@@ -16,7 +16,8 @@ export function routingMetadataStrategy (client: GenesysClient): HandoffStrategy
     async execute (conversationId, target, ctx) {
       const routingMetadata = toRoutingMetadata(target)
       const result = await client.updateRoutingMetadata(conversationId, routingMetadata, ctx)
-      ctx.log.info({ conversationId, genesysStatus: result.status, correlationId: result.correlationId }, 'routing update accepted')
+      // Debug: the info line for a handoff is the service's 'handoff initiated'; the correlation id is kept in the record.
+      ctx.log.debug({ conversationId, genesysStatus: result.status, correlationId: result.correlationId }, 'routing update accepted')
       return {
         response: { routingMetadata },
         details: { strategy: 'routing-metadata', queueId: target.queueId, skillIds: target.skillIds, correlationId: result.correlationId }

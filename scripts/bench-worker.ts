@@ -1,0 +1,176 @@
+// One benchmark target per child process, so each server has its own event loop like in production and the
+// load generator in the parent does not share it. Roles: bare | fastify | simulator | service | memory.
+// Talks to the parent over IPC: sends {type: 'ready', url} once listening, answers {type: 'stats'} and exits
+// on {type: 'stop'} (cleanly, so --cpu-prof profiles get written).
+import { createServer } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pino from 'pino'
+import Fastify from 'fastify'
+import { build } from '../src/app.js'
+import { loggerOptions } from '../src/logger.js'
+import { startSimulator } from '../src/simulator/app.js'
+import { HandoffService } from '../src/handoff.js'
+import { MemoryHistoryStore } from '../src/store/memory.js'
+import type { HandoffStrategy } from '../src/strategies/types.js'
+
+export const BENCH_CLIENT_ID = 'bench-client'
+export const BENCH_CLIENT_SECRET = 'bench-client-secret-1b2c3d4e'
+
+export interface ParentMessage { type: 'stats' | 'stop' | 'clear' }
+
+export type WorkerMessage =
+  | { type: 'ready', url: string }
+  | { type: 'stats', tokenRequests: number, calls: number, cpuMicros: number }
+  | { type: 'memory', conversations: number, eventsPerConversation: number, rssBefore: number, rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number, storeSize: number, fillMs: number }
+
+const BARE_BODY = JSON.stringify({
+  status: 'bot_continuing',
+  conversationId: '00000000-0000-4000-8000-000000000000',
+  decision: { action: 'CONTINUE_BOT', intent: 'billing_question', confidence: 0.95, threshold: 0.75, reason: 'fixed answer', target: null }
+})
+
+/** CPU time this process has used, user and system. */
+function cpuMicros (): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+function send (message: WorkerMessage): void {
+  process.send?.(message)
+}
+
+function onParent (handler: (message: ParentMessage) => void | Promise<void>): void {
+  process.on('message', (message: ParentMessage) => {
+    Promise.resolve(handler(message)).catch((err: unknown) => { console.error(err); process.exit(1) })
+  })
+  // The parent went away: do not linger.
+  process.on('disconnect', () => process.exit(0))
+}
+
+/** The ceiling: node:http reading the body and answering a fixed JSON document. */
+async function bare (): Promise<void> {
+  const server = createServer((req, res) => {
+    req.on('data', () => {})
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) })
+      res.end(BARE_BODY)
+    })
+  })
+  server.keepAliveTimeout = 72_000
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
+    if (message.type === 'stop') {
+      server.closeAllConnections()
+      server.close(() => process.exit(0))
+    }
+  })
+  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+}
+
+/** The framework alone: Fastify parsing the JSON body and answering a fixed object, no logging, no work. */
+async function fastify (): Promise<void> {
+  const app = Fastify({ logger: false })
+  const answer = JSON.parse(BARE_BODY) as unknown
+  app.post('/webhook/messaging', async () => answer)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
+    if (message.type === 'stop') { await app.close(); process.exit(0) }
+  })
+  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+}
+
+async function simulator (): Promise<void> {
+  const sim = await startSimulator({ clientId: BENCH_CLIENT_ID, clientSecret: BENCH_CLIENT_SECRET })
+  onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: sim.state.tokenRequests, calls: sim.state.routingCalls().length, cpuMicros: cpuMicros() })
+    // Only the call log: issued tokens stay valid so the service's cached token keeps working.
+    if (message.type === 'clear') { sim.state.calls.length = 0; sim.state.tokenRequests = 0 }
+    if (message.type === 'stop') { await sim.app.close(); process.exit(0) }
+  })
+  send({ type: 'ready', url: sim.url })
+}
+
+/** The service as server.ts runs it, with info logging written for real (to BENCH_LOG_FILE, default /dev/null). */
+async function service (): Promise<void> {
+  const env = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>
+  const destination = pino.destination({ dest: process.env.BENCH_LOG_FILE ?? '/dev/null', sync: true })
+  const app = await build({ env, dotenv: false, loggerInstance: pino(loggerOptions(process.env.BENCH_LOG_LEVEL ?? 'info') as pino.LoggerOptions, destination) })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: app.genesysAuth.tokenRequests, calls: 0, cpuMicros: cpuMicros() })
+    if (message.type === 'stop') { await app.close(); process.exit(0) }
+  })
+  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+}
+
+/**
+ * RSS of the embedded store holding `conversations` × `events` webhook events, fed through the real
+ * HandoffService (continue decisions, so no Genesys calls) from JSON bodies as the route would get them.
+ */
+async function memory (): Promise<void> {
+  const conversations = Number(process.env.BENCH_CONVERSATIONS ?? 100_000)
+  const events = Number(process.env.BENCH_EVENTS ?? 10)
+  const gc = (globalThis as { gc?: () => void }).gc
+  const unusedStrategy: HandoffStrategy = { name: 'none', execute: async () => { throw new Error('no handoff expected') } }
+  const store = new MemoryHistoryStore({ maxEvents: 50, ttlSeconds: 86400, maxConversations: Math.max(200_000, conversations) })
+  const service = new HandoffService({
+    store,
+    strategy: unusedStrategy,
+    policy: { threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } },
+    deadlineMs: 15_000
+  })
+  const log = pino({ level: 'silent' })
+  gc?.()
+  const rssBefore = process.memoryUsage().rss
+  const started = performance.now()
+  // Conversation ids made from the index, so the figure holds no id list of the benchmark's own.
+  const base = randomUUID().slice(0, 24)
+  for (let turn = 0; turn < events; turn++) {
+    for (let i = 0; i < conversations; i++) {
+      const body = `{"conversationId":"${base}${i.toString(16).padStart(12, '0')}","event":"message","intent":{"intent":"billing_question","confidence":0.9${turn}},` +
+        `"text":"customer message ${turn} about invoice ${i}"}`
+      await service.handle(JSON.parse(body), { log })
+    }
+  }
+  const fillMs = performance.now() - started
+  gc?.()
+  const usage = process.memoryUsage()
+  send({
+    type: 'memory',
+    conversations,
+    eventsPerConversation: events,
+    rssBefore,
+    rss: usage.rss,
+    heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    storeSize: store.size,
+    fillMs
+  })
+  process.disconnect()
+}
+
+const roles: Record<string, () => Promise<void>> = { bare, fastify, simulator, service, memory }
+// Imported by bench.ts for its constants and types: run a role only when started as the worker.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const role = roles[process.argv[2] ?? '']
+  if (role === undefined) {
+    console.error(`usage: bench-worker.ts ${Object.keys(roles).join('|')}`)
+    process.exit(2)
+  }
+  role().catch((err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  })
+}

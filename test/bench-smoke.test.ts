@@ -1,0 +1,50 @@
+// Keeps `npm run bench` working: a one-second run of every scenario, checked for the shape of its results
+// only. Timing is never asserted; CI machines differ.
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type { BenchResults } from '../scripts/bench.js'
+
+const run = promisify(execFile)
+
+// Seven server processes start and stop in this one test: allow for a slow, busy machine.
+t.setTimeout(180_000)
+
+t.test('a short bench run produces a table and complete JSON results', async t => {
+  const dir = t.testdir()
+  const out = join(dir, 'results.json')
+  const { stdout } = await run(process.execPath, [
+    '--import', 'tsx', 'scripts/bench.ts',
+    '--duration', '1', '--warmup', '0', '--rounds', '1', '--connections', '4', '--pool', '50',
+    '--burst', '20', '--conversations', '300', '--events', '2', '--out', out
+  ], { timeout: 170_000, maxBuffer: 1 << 20 })
+  t.match(stdout, /\| scenario\s+\| req\/s \| p50 ms \| p99 ms \| errors \|/)
+  t.match(stdout, /targets:/)
+
+  const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults
+  t.equal(results.machine.cores > 0, true)
+  const names = results.load.map(l => l.name)
+  for (const name of ['bare node:http (ceiling)', 'bare Fastify (reference)', 'continue (embedded)', 'handoff (embedded)']) {
+    t.ok(names.includes(name), `has ${name}`)
+  }
+  for (const l of results.load) {
+    t.ok(l.requests > 0, `${l.name} sent requests`)
+    t.equal(l.errors, 0, `${l.name} had no connection errors`)
+    t.equal(l.non2xx, 0, `${l.name} got only 2xx answers`)
+    t.type(l.reqPerSec, 'number')
+    t.ok(l.p99Ms >= l.p50Ms, `${l.name} p99 ≥ p50`)
+    t.type(l.ratio, 'number')
+  }
+  t.equal(results.load.find(l => l.path === 'ceiling')?.ratio, 1)
+
+  t.same(results.burst && {
+    requests: results.burst.requests, ok: results.burst.ok, tokenRequestsAtSimulator: results.burst.tokenRequestsAtSimulator, routingCalls: results.burst.routingCalls
+  }, { requests: 20, ok: 20, tokenRequestsAtSimulator: 1, routingCalls: 20 })
+
+  t.equal(results.memory?.conversations, 300)
+  t.equal(results.memory?.storeSize, 300)
+  t.ok((results.memory?.rssMb ?? 0) > 0)
+  t.ok(results.targets.length >= 4, 'targets are checked')
+})
