@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import Fastify from 'fastify'
 import { build } from '../src/app.js'
-import { loggerOptions } from '../src/logger.js'
+import { createLogger } from '../src/logger.js'
 import { startSimulator } from '../src/simulator/app.js'
 import { HandoffService } from '../src/handoff.js'
 import { MemoryHistoryStore } from '../src/store/memory.js'
@@ -101,8 +101,8 @@ async function simulator (): Promise<void> {
 /** The service as server.ts runs it, with info logging written for real (to BENCH_LOG_FILE, default /dev/null). */
 async function service (): Promise<void> {
   const env = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>
-  const destination = pino.destination({ dest: process.env.BENCH_LOG_FILE ?? '/dev/null', sync: true })
-  const app = await build({ env, dotenv: false, loggerInstance: pino(loggerOptions(process.env.BENCH_LOG_LEVEL ?? 'info') as pino.LoggerOptions, destination) })
+  // The same logger as `npm start`, writing to /dev/null: every line is still formatted and written.
+  const app = await build({ env, dotenv: false, loggerInstance: createLogger(process.env.BENCH_LOG_LEVEL ?? 'info', process.env.BENCH_LOG_FILE ?? '/dev/null') })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')

