@@ -73,7 +73,9 @@ export class HandoffService {
     return this.opts.policy
   }
 
-  async handle (event: MessagingEvent, ctx: HandleContext): Promise<HandoffResult> {
+  async handle (received: MessagingEvent, ctx: HandleContext): Promise<HandoffResult> {
+    // One conversation, one key, whatever case the sender writes its UUID in.
+    const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
     const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()))
     const outcome = await this.respond(event, appended.handoff, ctx)
@@ -137,7 +139,8 @@ export class HandoffService {
     try {
       return await running
     } finally {
-      this.inflight.delete(conversationId)
+      // A later run for the same conversation may have started once this one released its claim.
+      if (this.inflight.get(conversationId) === running) this.inflight.delete(conversationId)
     }
   }
 
@@ -163,6 +166,7 @@ export class HandoffService {
       if (err instanceof ConversationEndedError) {
         // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
         await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
+          .catch((storeErr: unknown) => { ctx.log.error({ conversationId, err: storeErr }, 'conversation ended but not recorded; the claim lapses on its own') })
         this.opts.observer?.handoff?.('conversation_ended', this.now() - started)
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err

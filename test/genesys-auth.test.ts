@@ -2,7 +2,8 @@ import t from 'tap'
 import { MockAgent } from 'undici'
 import { GenesysHttp } from '../src/genesys/http.js'
 import { GenesysAuth } from '../src/genesys/auth.js'
-import { GenesysRejectedError } from '../src/genesys/errors.js'
+import { GenesysRejectedError, GenesysUnavailableError } from '../src/genesys/errors.js'
+import { GenesysClient } from '../src/genesys/client.js'
 import { buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, CLIENT_SECRET, ROUTING_METADATA } from './helper.js'
 
 const LOGIN = 'http://login.genesys.test'
@@ -124,4 +125,16 @@ t.test('wrong client secret: 502 naming the token failure, secret nowhere', asyn
   t.notMatch(res.body, CLIENT_SECRET)
   t.equal(routingCalls(sim).length, 0)
   t.equal((await app.historyStore.get(id))?.handoff.state, 'none', 'not marked handed off')
+})
+
+t.test('a conversation read without participants is not taken for an ended conversation', async t => {
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  t.teardown(async () => { await agent.close() })
+  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 0, retryMaxDelayMs: 10 })
+  const auth = new GenesysAuth({ http, loginBaseUrl: LOGIN, clientId: 'id', clientSecret: 'secret' })
+  const client = new GenesysClient({ http, auth, apiBaseUrl: 'http://api.genesys.test' })
+  agent.get(LOGIN).intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok', expires_in: 3600 })
+  agent.get('http://api.genesys.test').intercept({ path: /^\/api\/v2\/conversations\/messages\//, method: 'GET' }).reply(200, { id: 'x' })
+  await t.rejects(client.getMessageConversation('4ff43965-ec45-4f8c-8019-d83551de6d0a', ctx()), GenesysUnavailableError)
 })

@@ -55,3 +55,15 @@ t.test('HISTORY_MAX_EVENTS keeps the newest events', async t => {
   const res = await app.inject({ url: `/conversations/${id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
   t.same(res.json().history.map((e: { text: string }) => e.text), ['t7', 't8', 't9', 't10', 't11'])
 })
+
+t.test('a conversation id in upper case is the same conversation', async t => {
+  const { app, sim } = await buildWithSimulator(t)
+  const id = newConversationId()
+  t.equal((await postEvent(app, messagingEvent(id.toUpperCase(), 0.2))).json().status, 'handoff_initiated')
+  const again = await postEvent(app, messagingEvent(id, 0.2))
+  t.equal(again.json().status, 'handed_off', 'no second handoff for the lower-case spelling')
+  t.equal(routingCalls(sim).length, 1)
+  t.equal((await app.historyStore.get(id))?.history.length, 2)
+  const res = await app.inject({ url: `/conversations/${id.toUpperCase()}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  t.equal(res.json().history.length, 2)
+})

@@ -78,7 +78,7 @@ const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request) => {
-    const { conversationId } = request.params
+    const conversationId = request.params.conversationId.toLowerCase()
     const snapshot = await app.historyStore.get(conversationId)
     if (snapshot === null) throw new HttpError(404, 'NOT_FOUND', `conversation ${conversationId} has no recorded history`)
     return snapshot

@@ -63,7 +63,11 @@ export class GenesysClient {
   async getMessageConversation (conversationId: string, ctx: CallContext): Promise<GenesysCallResult & { conversation: MessageConversation }> {
     const result = await this.call('conversation read', 'GET', `/api/v2/conversations/messages/${id(conversationId)}`, undefined, ctx)
     const body = result.body as Partial<MessageConversation> | null
-    const participants = Array.isArray(body?.participants) ? body.participants.filter(p => typeof p?.id === 'string') : []
+    // An answer without participants says nothing about the conversation: never read it as "ended".
+    if (!Array.isArray(body?.participants)) {
+      throw new GenesysUnavailableError('conversation read', { status: result.status, correlationId: result.correlationId }, DEFAULT_RETRY_AFTER_S, 'Genesys answered without participants')
+    }
+    const participants = body.participants.filter(p => typeof p?.id === 'string')
     return { ...result, conversation: { id: conversationId, participants } }
   }
 

@@ -174,7 +174,8 @@ export class RedisHistoryStore implements HistoryStore {
     } catch (err) {
       throw this.unavailable(err)
     }
-    const [history, handoff] = (replies ?? []).map(([err, value]) => {
+    if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
+    const [history, handoff] = replies.map(([err, value]) => {
       if (err !== null) throw this.unavailable(err)
       return value
     }) as [string[], string | null]
@@ -239,6 +240,8 @@ export class RedisHistoryStore implements HistoryStore {
     if (err instanceof StoreUnavailableError) return err
     if (err instanceof ReplyError) {
       const reply = String((err as Error).message).split(' ')[0] ?? ''
+      // ioredis attaches the command and its arguments (keys, session data, message text): never log those.
+      delete (err as { command?: unknown }).command
       return TRANSIENT_REPLIES.includes(reply)
         ? new StoreUnavailableError(`Redis answered ${reply}`, RETRY_AFTER_SECONDS)
         : err as Error
