@@ -55,7 +55,7 @@ export const envSchema = {
     WEBHOOK_SECRET: { type: 'string', default: '' },
     METRICS_TOKEN: { type: 'string', default: '' },
     METRICS_MAX_INTENT_LABELS: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
-    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 18000 },
+    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 25000 },
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, default: 1000 },
     OVERLOAD_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, default: 1000 },
     OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 }
@@ -255,6 +255,10 @@ export function productionProblems (env: Env): string[] {
   const problems: string[] = []
   if (env.WEBHOOK_SECRET === '') problems.push('WEBHOOK_SECRET is required (unsigned webhooks would be accepted)')
   if (env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters')
+  for (const [name, value] of [['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL], ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL]] as const) {
+    if (value !== undefined && value !== '' && !value.startsWith('https://')) problems.push(`${name} must be an https:// URL (the client secret and tokens would travel in clear)`)
+  }
+  if (env.SESSION_COOKIE_SECURE === false) problems.push('SESSION_COOKIE_SECURE=false would send operator session cookies over plain HTTP')
   const secrets: Array<[string, string, number]> = [
     ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
     ['SESSION_SECRET', env.SESSION_SECRET, 32],

@@ -37,13 +37,14 @@ t.test('overrides are read and coerced from strings', async t => {
     envOverrides: {
       INTENT_CONFIDENCE_THRESHOLD: '0.6',
       HISTORY_MAX_EVENTS: '7',
-      GENESYS_API_BASE_URL: 'http://127.0.0.1:4010/',
+      GENESYS_API_BASE_URL: 'https://api.genesys.test/',
+      GENESYS_LOGIN_BASE_URL: 'https://login.genesys.test',
       NODE_ENV: 'production',
       WEBHOOK_SECRET: 'f3a9c1d7e5b2a8c4d6e0f1a2b3c4d5e6'
     }
   })
   t.equal(app.config.handoff.threshold, 0.6)
   t.equal(app.config.history.maxEvents, 7)
-  t.equal(app.config.genesys.apiBaseUrl, 'http://127.0.0.1:4010', 'trailing slash dropped')
+  t.equal(app.config.genesys.apiBaseUrl, 'https://api.genesys.test', 'trailing slash dropped')
   t.equal(app.config.session.cookieSecure, true, 'secure cookies in production')
 })

@@ -36,6 +36,13 @@ t.test('/docs serves the interactive page and the JSON; DOCS_ENABLED=false turns
 
   const off = await build(t, { envOverrides: { DOCS_ENABLED: 'false' } })
   t.equal((await off.inject({ url: '/docs/json' })).statusCode, 404)
-  const prod = await build(t, { envOverrides: { NODE_ENV: 'production', WEBHOOK_SECRET: '3f9a1c7e5b2d8f4a6c0e1b3d5f7a9c2e' } })
+  const prod = await build(t, {
+    envOverrides: {
+      NODE_ENV: 'production',
+      WEBHOOK_SECRET: '3f9a1c7e5b2d8f4a6c0e1b3d5f7a9c2e',
+      GENESYS_API_BASE_URL: 'https://api.genesys.test',
+      GENESYS_LOGIN_BASE_URL: 'https://login.genesys.test'
+    }
+  })
   t.equal((await prod.inject({ url: '/docs/json' })).statusCode, 404, 'off by default in production')
 })

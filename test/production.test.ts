@@ -10,7 +10,9 @@ const STRONG = {
   WEBHOOK_SECRET: '3f9a1c7e5b2d8f4a6c0e1b3d5f7a9c2e',
   SESSION_SECRET: 'b8e4d2f6a0c9e7b5d3f1a8c6e4b2d0f9a7c5e3b1',
   GENESYS_CLIENT_SECRET: 'Zq8rT2vX9mK4pL7wN3bF6hJ1',
-  ADMIN_TOKEN: 'e1c7a9f3b5d2e8c4a6f0b9d7'
+  ADMIN_TOKEN: 'e1c7a9f3b5d2e8c4a6f0b9d7',
+  GENESYS_API_BASE_URL: 'https://api.genesys.test',
+  GENESYS_LOGIN_BASE_URL: 'https://login.genesys.test'
 }
 
 t.test('production refuses to start without WEBHOOK_SECRET', async t => {
@@ -76,7 +78,15 @@ t.test('security and operations settings default as documented', async t => {
   const c = app.config
   t.equal(c.webhookSecret, null)
   t.same(c.metrics, { token: null, maxIntentLabels: 50 })
-  t.equal(c.shutdownGraceMs, 18000)
+  t.equal(c.shutdownGraceMs, 25000)
   t.same(c.overload, { maxEventLoopDelayMs: 1000, sampleIntervalMs: 1000, retryAfterSeconds: 10 })
   t.ok(c.shutdownGraceMs > c.handoff.deadlineMs, 'in-flight handoffs fit in the grace period')
+})
+
+t.test('production refuses plain-HTTP Genesys URLs and insecure session cookies', async t => {
+  const err = await buildApp({ env: testEnv({ ...STRONG, GENESYS_API_BASE_URL: 'http://api.genesys.test', SESSION_COOKIE_SECURE: 'false' }) })
+    .then(() => null, (e: unknown) => e as Error)
+  t.match(err?.message, /GENESYS_API_BASE_URL must be an https:\/\/ URL/)
+  t.match(err?.message, /SESSION_COOKIE_SECURE=false/)
+  t.notMatch(err?.message, /GENESYS_LOGIN_BASE_URL/)
 })
