@@ -338,7 +338,9 @@ function serviceEnv (opts: BenchOptions, simulatorUrl: string, extra: Record<str
   return {
     BENCH_LOG_LEVEL: opts.logLevel,
     BENCH_SERVICE_ENV: JSON.stringify({
-      NODE_ENV: 'production',
+      // Not NODE_ENV=production: it refuses the simulator's plain-HTTP URLs; nothing on the webhook path differs.
+      NODE_ENV: 'development',
+      DOCS_ENABLED: 'false',
       GENESYS_CLIENT_ID: BENCH_CLIENT_ID,
       GENESYS_CLIENT_SECRET: BENCH_CLIENT_SECRET,
       GENESYS_API_BASE_URL: simulatorUrl,

@@ -1,3 +1,4 @@
+import { openSync } from 'node:fs'
 import pino, { type Logger } from 'pino'
 
 // Keys that may hold a credential, censored wherever they appear under the containers below (or at the top
@@ -38,5 +39,7 @@ export function loggerOptions (level: string): { level: string, redact: { paths:
  * its writes instead of blocking on one write per line; pino flushes what is left when the process exits.
  */
 export function createLogger (level: string, dest: number | string = 1): Logger {
-  return pino(loggerOptions(level), pino.destination({ dest, sync: false }))
+  // A file is opened here, synchronously, so the destination is ready even if the process exits at once.
+  const fd = typeof dest === 'number' ? dest : openSync(dest, 'a')
+  return pino(loggerOptions(level), pino.destination({ dest: fd, sync: false }))
 }
