@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import type { FastifyRequest } from 'fastify'
-import { safeEqual } from '../../src/safe-equal.js'
+import { bearerMatches, safeEqual } from '../../src/safe-equal.js'
 import { HttpError } from '../../src/errors.js'
 import { ConversationParams, ConversationSnapshot, errors } from './schemas.js'
 
@@ -29,13 +29,13 @@ const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     cookie: { secure: app.config.session.cookieSecure, httpOnly: true, sameSite: 'strict', maxAge: SESSION_MAX_AGE_MS, path: '/' }
   })
 
-  const tokenMatches = (candidate: string): boolean => safeEqual(candidate, adminToken)
+  const token: string = adminToken
+  const tokenMatches = (candidate: string): boolean => safeEqual(candidate, token)
 
   function authorize (request: FastifyRequest): void {
     const header = request.headers.authorization
     if (header !== undefined) {
-      const match = /^Bearer (.+)$/.exec(header)
-      if (match?.[1] !== undefined && tokenMatches(match[1])) return
+      if (bearerMatches(header, token)) return
     } else if (request.session.operator === true) {
       return
     }

@@ -2,7 +2,7 @@
 // METRICS_TOKEN set it needs `Authorization: Bearer <METRICS_TOKEN>`.
 import type { FastifyPluginAsync } from 'fastify'
 import { HttpError } from '../../src/errors.js'
-import { safeEqual } from '../../src/safe-equal.js'
+import { bearerMatches } from '../../src/safe-equal.js'
 import { EXEMPT_FROM_OVERLOAD } from '../overload.js'
 
 const metricsRoutes: FastifyPluginAsync = async (app) => {
@@ -12,8 +12,7 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
     config: EXEMPT_FROM_OVERLOAD,
     onRequest: async (request) => {
       if (token === null) return
-      const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')
-      if (match?.[1] === undefined || !safeEqual(match[1], token)) {
+      if (!bearerMatches(request.headers.authorization, token)) {
         throw new HttpError(401, 'UNAUTHORIZED', 'metrics token required', { 'www-authenticate': 'Bearer' })
       }
     }

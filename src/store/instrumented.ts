@@ -2,19 +2,29 @@
 // A Proxy rather than a hand-written wrapper, so methods added to the store later are counted too.
 import type { HistoryStore } from './types.js'
 
+type Method = (...args: unknown[]) => Promise<unknown>
+
 export function instrumentStore (store: HistoryStore, onError: (operation: string) => void): HistoryStore {
+  // One wrapper per method, made on first use: no allocation per call on the webhook path.
+  const wrappers = new WeakMap<Method, Method>()
   return new Proxy(store, {
     get (target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver)
       if (typeof value !== 'function' || typeof property !== 'string' || property === 'close') return value
-      return async (...args: unknown[]) => {
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-        } catch (err) {
-          onError(property)
-          throw err
+      const method = value as Method
+      let wrapper = wrappers.get(method)
+      if (wrapper === undefined) {
+        wrapper = async (...args: unknown[]) => {
+          try {
+            return await method.apply(target, args)
+          } catch (err) {
+            onError(property)
+            throw err
+          }
         }
+        wrappers.set(method, wrapper)
       }
+      return wrapper
     }
   })
 }
