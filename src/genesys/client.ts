@@ -1,5 +1,5 @@
 // Genesys Cloud Platform API calls made by the handoff, authenticated by the per-instance auth client.
-import { DEFAULT_RETRY_AFTER_S, RETRY_STATUS_CODES, parseRetryAfter, type CallContext, type GenesysHttp, type RetryPolicy, type SendResult } from './http.js'
+import { DEFAULT_RETRY_AFTER_S, RETRY_STATUS_CODES, retryAfterSeconds, type CallContext, type GenesysHttp, type RetryPolicy, type SendResult } from './http.js'
 import type { GenesysAuth } from './auth.js'
 import { GenesysRejectedError, GenesysUnavailableError, errorInfo } from './errors.js'
 
@@ -113,9 +113,8 @@ export class GenesysClient {
     }
     if (RETRY_STATUS_CODES.includes(res.status)) {
       // Only reached when this call's retry policy left these statuses to us: same answer as retries running out.
-      const wait = parseRetryAfter(res.headers['retry-after'], Date.now())
       throw new GenesysUnavailableError(operation, errorInfo(res.status, res.headers, res.body),
-        wait === null ? DEFAULT_RETRY_AFTER_S : Math.max(1, Math.ceil(wait / 1000)), `Genesys answered ${res.status}`)
+        retryAfterSeconds(res.headers, Date.now()), `Genesys answered ${res.status}`)
     }
     if (res.status >= 300) throw new GenesysRejectedError(operation, errorInfo(res.status, res.headers, res.body))
     const correlationId = res.headers['inin-correlation-id']

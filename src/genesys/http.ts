@@ -217,6 +217,12 @@ export class GenesysHttp {
 
 export const DEFAULT_RETRY_AFTER_S = 5
 
+/** Whole seconds the webhook's caller should wait, from Genesys' Retry-After (at least 1) or the default. */
+export function retryAfterSeconds (headers: Record<string, string | string[] | undefined>, now: number): number {
+  const wait = parseRetryAfter(headers['retry-after'], now)
+  return wait === null ? DEFAULT_RETRY_AFTER_S : Math.max(1, Math.ceil(wait / 1000))
+}
+
 function failedStatus (err: unknown): CallRecord['status'] {
   const e = err as Error & { statusCode?: unknown, code?: unknown }
   if (typeof e.statusCode === 'number' && e.statusCode > 0) return e.statusCode
@@ -230,9 +236,7 @@ function unavailable (operation: string, err: unknown, now: number): GenesysUnav
   if (e instanceof errors.RequestRetryError || typeof e.statusCode === 'number') {
     const headers = e.headers ?? {}
     const info = errorInfo(e.statusCode ?? 0, headers, '')
-    const wait = parseRetryAfter(headers['retry-after'], now)
-    const retryAfter = wait === null ? DEFAULT_RETRY_AFTER_S : Math.max(1, Math.ceil(wait / 1000))
-    return new GenesysUnavailableError(operation, info, retryAfter, `Genesys kept answering ${String(e.statusCode)}`)
+    return new GenesysUnavailableError(operation, info, retryAfterSeconds(headers, now), `Genesys kept answering ${String(e.statusCode)}`)
   }
   if (e.name === 'TimeoutError' || e.name === 'AbortError') {
     return new GenesysUnavailableError(operation, {}, DEFAULT_RETRY_AFTER_S, 'handoff deadline exceeded')

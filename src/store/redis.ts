@@ -156,24 +156,15 @@ export class RedisHistoryStore implements HistoryStore {
     const keys = this.keys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
-    try {
-      const [events, handoff, duplicate] = await this.client.handoffAppend(
-        keys.history, keys.handoff, keys.message(messageId ?? ''), JSON.stringify(entry), maxEvents, ttlSeconds,
-        messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600)
-      return { events, handoff: toRecord(handoff), duplicate: duplicate === 1 }
-    } catch (err) {
-      throw this.unavailable(err)
-    }
+    const [events, handoff, duplicate] = await this.command(async () => await this.client.handoffAppend(
+      keys.history, keys.handoff, keys.message(messageId ?? ''), JSON.stringify(entry), maxEvents, ttlSeconds,
+      messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600))
+    return { events, handoff: toRecord(handoff), duplicate: duplicate === 1 }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const keys = this.keys(conversationId)
-    let replies: Array<[Error | null, unknown]> | null
-    try {
-      replies = await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).exec()
-    } catch (err) {
-      throw this.unavailable(err)
-    }
+    const replies = await this.command(async () => await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
     const [history, handoff] = replies.map(([err, value]) => {
       if (err !== null) throw this.unavailable(err)
@@ -186,38 +177,22 @@ export class RedisHistoryStore implements HistoryStore {
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
     const claimId = randomUUID()
     const handoff: HandoffRecord = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
-    let current: string
-    try {
-      current = await this.client.handoffClaim(this.keys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs))
-    } catch (err) {
-      throw this.unavailable(err)
-    }
+    const current = await this.command(async () =>
+      await this.client.handoffClaim(this.keys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
     return current === '' ? { acquired: true, claimId, handoff } : { acquired: false, handoff: toRecord(current) }
   }
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record: HandoffRecord = { state: 'done', at: new Date(this.now()).toISOString(), details }
-    try {
-      await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds)
-    } catch (err) {
-      throw this.unavailable(err)
-    }
+    await this.command(async () => await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
   }
 
   async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    try {
-      await this.client.handoffRelease(this.keys(conversationId).handoff, claimId)
-    } catch (err) {
-      throw this.unavailable(err)
-    }
+    await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId))
   }
 
   async ping (): Promise<void> {
-    try {
-      await this.client.ping()
-    } catch (err) {
-      throw this.unavailable(err)
-    }
+    await this.command(async () => await this.client.ping())
   }
 
   async close (): Promise<void> {
@@ -233,6 +208,15 @@ export class RedisHistoryStore implements HistoryStore {
   private keys (conversationId: string): { history: string, handoff: string, message: (id: string) => string } {
     const base = `conv:{${conversationId}}`
     return { history: `${base}:history`, handoff: `${base}:handoff`, message: (id) => `${base}:msg:${id}` }
+  }
+
+  /** Runs one Redis command; its failure goes through unavailable(). */
+  private async command<T> (run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      throw this.unavailable(err)
+    }
   }
 
   /** Connection trouble becomes a 503 for the caller; anything else (a bug) stays as it is. */
