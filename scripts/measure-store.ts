@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { Pool } from 'undici'
 import { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
-import { build } from '../src/app.js'
+import { build } from '../plugins/app.js'
 
 const REDIS_URL = process.env.MEASURE_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const SECONDS = Math.min(Number(process.env.MEASURE_SECONDS ?? 5), 60)

@@ -1,6 +1,6 @@
 // The OpenAPI document as committed in openapi.json: generated from a fully-featured configuration so every
 // route appears, whatever the local settings.
-import { build } from './app.js'
+import { build } from '../plugins/app.js'
 
 export async function generateOpenApi (): Promise<string> {
   const app = await build({

@@ -1,7 +1,7 @@
 // Test helpers: build the app against a loopback Genesys simulator (or a MockAgent) and tear it down.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { build as buildApp, type BuildOptions } from '../src/app.js'
+import { build as buildApp, type BuildOptions } from '../plugins/app.js'
 import { startSimulator } from '../src/simulator/app.js'
 import type { Fault, SimulatorOptions } from '../src/simulator/state.js'
 
