@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { build as buildApp, type BuildOptions } from '../plugins/app.js'
-import { startSimulator } from '../src/simulator/app.js'
-import type { Fault, SimulatorOptions } from '../src/simulator/state.js'
+import { startSimulator } from '../tools/simulator/app.js'
+import type { Fault, SimulatorOptions } from '../tools/simulator/state.js'
 
 type SimulatorTuning = Omit<SimulatorOptions, 'clientId' | 'clientSecret'>
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { build } from '../plugins/app.js'
-import { loggerOptions } from './logger.js'
+import { loggerOptions } from '../src/logger.js'
 import { startSimulator, type Simulator } from './simulator/app.js'
 
 export interface LocalStack {
