@@ -4,17 +4,18 @@
 // change while the conversation is queued), answers with Genesys-shaped error bodies, ININ-Correlation-Id
 // and inin-ratelimit-* headers, and takes injected faults and conversation changes at /__sim.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
 import { SimulatorState, type Fault, type SimRefusal, type SimulatorOptions } from './state.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     correlationId: string
+    /** a latency to wait before the call is handled (once its body is read) */
+    slowFault: Fault | null
     /** a fault to apply once the call has been handled */
     afterFault: Fault | null
-    /** the answer body, kept for the recorded call */
-    answered: unknown
   }
 }
 
@@ -44,8 +45,8 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   const app = Fastify({ logger: opts.logger ?? false })
   app.register(formbody)
   app.decorateRequest('correlationId', '')
+  app.decorateRequest('slowFault', null)
   app.decorateRequest('afterFault', null)
-  app.decorateRequest('answered', null)
 
   app.addHook('onRequest', async (request, reply) => {
     request.correlationId = randomUUID()
@@ -55,45 +56,52 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
     if (fault === undefined) return
     if (fault.afterHandling === true) {
       request.afterFault = fault
-      return
-    }
-    if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
-    if (fault.status !== undefined) {
+    } else if (fault.status === undefined) {
+      request.slowFault = fault
+    } else {
+      if (fault.latencyMs !== undefined) await sleep(fault.latencyMs)
       if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
       return genesysError(reply, fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`)
     }
   })
 
-  // The call took effect; the caller sees a failure or a slow answer all the same.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const fault = request.afterFault
-    if (fault === null) {
-      request.answered = typeof payload === 'string' && payload !== '' ? parseJson(payload) : null
-      return payload
-    }
-    if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
-    if (fault.status === undefined) return payload
-    reply.code(fault.status)
-    reply.header('content-type', 'application/json; charset=utf-8')
-    if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
-    else if (fault.status === 429) reply.header('retry-after', '1')
-    const body = errorBody(fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`, request.correlationId)
-    request.answered = body
-    return JSON.stringify(body)
+  // A slow call waits once its body has been read, so a call whose client gave up meanwhile is still handled,
+  // as a real server carries on with a request it has received.
+  app.addHook('preHandler', async (request) => {
+    if (request.slowFault?.latencyMs !== undefined) await sleep(request.slowFault.latencyMs)
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  // The call took effect; the caller sees a failure or a slow answer all the same. Calls are recorded here,
+  // not once the answer is written: a call whose client went away was still handled.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const fault = request.afterFault
+    let answer = payload
+    if (fault !== null) {
+      if (fault.latencyMs !== undefined) await sleep(fault.latencyMs)
+      if (fault.status !== undefined) {
+        reply.code(fault.status)
+        reply.header('content-type', 'application/json; charset=utf-8')
+        if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
+        else if (fault.status === 429) reply.header('retry-after', '1')
+        answer = JSON.stringify(errorBody(fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`, request.correlationId))
+      }
+    }
+    record(request, reply.statusCode, answer)
+    return answer
+  })
+
+  function record (request: FastifyRequest, status: number, payload: unknown): void {
     if (request.url.startsWith('/__sim') || request.url === '/oauth/token') return
     state.calls.push({
       method: request.method,
       path: request.url,
       body: request.body ?? null,
-      response: request.answered,
+      response: typeof payload === 'string' && payload !== '' ? parseJson(payload) : null,
       at: new Date().toISOString(),
-      status: reply.statusCode,
+      status,
       correlationId: request.correlationId
     })
-  })
+  }
 
   app.post('/oauth/token', async (request, reply) => {
     const [scheme, encoded] = (request.headers.authorization ?? '').split(' ')
