@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decide, type Policy } from './decision.js'
 import { ConversationEndedError, HandoffInProgressError } from './errors.js'
+import { TransferOutcomeUnknownError } from './genesys/errors.js'
 import type { Log } from './logger.js'
 import type { Decision } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
@@ -155,9 +156,11 @@ export class HandoffService {
       }
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
-      // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
-      // too, the claim lapses on its own after its ttl.
-      await store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
+      // Release the claim so the caller's retry can hand off: no handoff is lost. A transfer Genesys may
+      // still be handling keeps it until the Retry-After, so no other event transfers meanwhile. If the
+      // store is away too, the claim lapses on its own after its ttl.
+      const holdMs = err instanceof TransferOutcomeUnknownError ? err.retryAfterSeconds * 1000 : 0
+      await store.releaseHandoff(conversationId, claimId, holdMs).catch((releaseErr: unknown) => {
         ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
       })
       throw err

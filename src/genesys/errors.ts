@@ -57,14 +57,18 @@ export class GenesysUnavailableError extends RetryLaterError {
   }
 }
 
-/** A transfer failed in a way Genesys may still have acted on, and a re-read could not tell. */
+/**
+ * A transfer failed in a way Genesys may still act on (no answer, or a gateway that stopped waiting), and a
+ * re-read could not show it took effect. Nothing is sent again now; the caller's retry reads the
+ * conversation first and transfers only if it did not.
+ */
 export class TransferOutcomeUnknownError extends RetryLaterError {
   static readonly kind = retryLaterKind('TRANSFER_OUTCOME_UNKNOWN', 'transfer_outcome_unknown',
-    'The transfer failed in a way Genesys may still have acted on; the retry re-reads the conversation before sending anything', 'transfer to queue failed (status 503) and the conversation could not be re-read to learn whether it took effect; retry later')
+    'The transfer got no clear answer (timeout, lost connection, gateway error) and Genesys may still be handling it; nothing is sent again now. Retry after Retry-After: the retry reads the conversation first and transfers only if the first one did not take effect', 'transfer to queue got no clear answer (network error UND_ERR_HEADERS_TIMEOUT) and Genesys may still be handling it; not sent again: retry later')
 
   constructor (why: string, retryAfterSeconds = DEFAULT_RETRY_AFTER_S) {
     super(TransferOutcomeUnknownError.kind,
-      `transfer to queue failed (${why}) and the conversation could not be re-read to learn whether it took effect; retry later`, retryAfterSeconds)
+      `transfer to queue got no clear answer (${why}) and Genesys may still be handling it; not sent again: retry later`, retryAfterSeconds)
   }
 }
 
@@ -154,6 +158,17 @@ export function failedStatus (err: unknown): number | 'error' | 'timeout' {
   const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' ||
     (typeof e.code === 'string' && /TIMEOUT/.test(e.code))
   return timedOut ? 'timeout' : 'error'
+}
+
+/**
+ * True when Genesys may still be handling the call: it got no answer (timeout, connection lost after
+ * sending) or a gateway's 502/504, which answers without waiting for Genesys to finish. A re-read made now
+ * may not show the call's effect yet.
+ */
+export function mayStillBeHandled (err: unknown): boolean {
+  if (!outcomeUncertain(err)) return false
+  const { status } = (err as GenesysUnavailableError | GenesysRejectedError).info
+  return status === undefined || status === 0 || status === 502 || status === 504
 }
 
 /** True when Genesys may have acted on the call despite the failure (5xx, timeout, connection lost). */

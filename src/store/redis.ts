@@ -60,11 +60,15 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 `
 
-// KEYS: handoff. ARGV: claimId. Only the claim's holder can release it.
+// KEYS: handoff. ARGV: claimId, hold ms. Only the claim's holder can release it; with a hold it lapses then.
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current).claimId == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  else
+    redis.call('DEL', KEYS[1])
+  end
   return 1
 end
 return 0
@@ -76,7 +80,7 @@ declare module 'ioredis' {
       ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number) => Result<[number, string, number], Context>
     handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
     handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
-    handoffRelease: (handoff: string, claimId: string) => Result<number, Context>
+    handoffRelease: (handoff: string, claimId: string, holdMs: number) => Result<number, Context>
   }
 }
 
@@ -187,8 +191,8 @@ export class RedisHistoryStore implements HistoryStore {
     await this.command(async () => await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
   }
 
-  async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId))
+  async releaseHandoff (conversationId: string, claimId: string, holdMs = 0): Promise<void> {
+    await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId, Math.max(0, Math.ceil(holdMs))))
   }
 
   async ping (): Promise<void> {
