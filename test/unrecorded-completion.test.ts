@@ -20,7 +20,7 @@ async function ready (app: FastifyInstance): Promise<boolean> {
 /** Two instances on one private Redis and one simulator, with the tutorial's PUT (it cannot read Genesys first). */
 async function twoInstances (t: Parameters<typeof build>[0], redis: PrivateRedis, prefix: string, extra: Record<string, unknown> = {}): Promise<{ a: FastifyInstance, b: FastifyInstance, sim: Sim }> {
   const env = { ...ROUTING_METADATA, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: 300, ...extra }
-  const { app: a, sim } = await buildWithSimulator(t, { envOverrides: env})
+  const { app: a, sim } = await buildWithSimulator(t, { envOverrides: env })
   const b = await build(t, { envOverrides: { ...env, GENESYS_API_BASE_URL: sim.url, GENESYS_LOGIN_BASE_URL: sim.url } })
   return { a, b, sim }
 }

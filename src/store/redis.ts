@@ -139,6 +139,8 @@ export class RedisHistoryStore implements HistoryStore {
       opts.log?.warn({ err }, 'Redis unreachable: webhooks answer 503 until it is back')
     })
     this.client.on('ready', () => {
+      // Each (re)connection may be to a Redis started with other settings: look at persistence again.
+      this.persistence().then((appendonly) => { logPersistence(opts.log, appendonly) }, () => {})
       if (this.reachable) return
       this.reachable = true
       opts.log?.info('Redis reachable again')
@@ -195,6 +197,20 @@ export class RedisHistoryStore implements HistoryStore {
     await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId, Math.max(0, Math.ceil(holdMs))))
   }
 
+  /**
+   * Whether Redis keeps its data across a restart (append-only file): 'unknown' when CONFIG is disabled
+   * (managed services) or Redis cannot be asked.
+   */
+  async persistence (): Promise<'yes' | 'no' | 'unknown'> {
+    try {
+      const reply = await this.client.config('GET', 'appendonly') as unknown
+      const value = Array.isArray(reply) ? reply[1] : undefined
+      return value === 'yes' || value === 'no' ? value : 'unknown'
+    } catch {
+      return 'unknown'
+    }
+  }
+
   async ping (): Promise<void> {
     await this.command(async () => await this.client.ping())
   }
@@ -237,6 +253,13 @@ export class RedisHistoryStore implements HistoryStore {
     const message = err instanceof Error ? err.message : String(err)
     return new StoreUnavailableError(/timed? ?out/i.test(message) ? 'Redis did not answer in time' : 'Redis unreachable', RETRY_AFTER_SECONDS)
   }
+}
+
+const PERSISTENCE_ADVICE = 'run Redis with appendonly yes (appendfsync everysec or always): a restart without it loses pending claims and finished-handoff records, and a later event may hand the conversation off again'
+
+function logPersistence (log: FastifyBaseLogger | undefined, appendonly: 'yes' | 'no' | 'unknown'): void {
+  if (appendonly === 'no') log?.warn({ appendonly, advice: PERSISTENCE_ADVICE }, 'redis persistence')
+  else log?.info({ appendonly, ...(appendonly === 'unknown' ? { advice: `CONFIG is not available to check it; ${PERSISTENCE_ADVICE}` } : {}) }, 'redis persistence')
 }
 
 /** The record without its claimId: the claim's proof of ownership stays with its holder. */
