@@ -2,6 +2,7 @@
 // one typed, nested AppConfig that the rest of the service reads.
 import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
 import type { Env, HandoffStrategyName } from './schemas/env.js'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 export { EnvSchema, HANDOFF_STRATEGIES, type Env, type HandoffStrategyName } from './schemas/env.js'
 
@@ -76,6 +77,8 @@ export interface AppConfig {
     maxIntentLabels: number
   }
   shutdownGraceMs: number
+  /** peers whose X-Forwarded-* headers are believed (TRUST_PROXY) */
+  trustProxy: TrustProxy
   overload: {
     /** 0 disables the check */
     maxEventLoopDelayMs: number
@@ -236,6 +239,7 @@ export function toAppConfig (env: Env): AppConfig {
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     overload: {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
       sampleIntervalMs: env.OVERLOAD_SAMPLE_INTERVAL_MS,
