@@ -70,6 +70,14 @@ export interface AppConfig {
   docsEnabled: boolean
   /** HMAC key for X-Hub-Signature-256; null accepts unsigned webhooks (development only) */
   webhookSecret: string | null
+  webhook: {
+    /** a signed X-Timestamp further than this from now is refused */
+    toleranceSeconds: number
+    /** refuse signed webhooks without X-Timestamp */
+    requireTimestamp: boolean
+    /** messageId is required (a replay inside the window is then recorded once) */
+    requireMessageId: boolean
+  }
   metrics: {
     /** bearer token GET /metrics requires; null leaves it open */
     token: string | null
@@ -234,6 +242,11 @@ export function toAppConfig (env: Env): AppConfig {
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     docsEnabled: env.DOCS_ENABLED ?? !production,
     webhookSecret: env.WEBHOOK_SECRET === '' ? null : env.WEBHOOK_SECRET,
+    webhook: {
+      toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
+      requireTimestamp: env.WEBHOOK_REQUIRE_TIMESTAMP,
+      requireMessageId: env.WEBHOOK_REQUIRE_MESSAGE_ID
+    },
     metrics: {
       token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS

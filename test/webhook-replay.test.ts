@@ -24,7 +24,7 @@ async function app (t: Parameters<typeof buildWithSimulator>[0], env: Record<str
   return await buildWithSimulator(t, { envOverrides: { WEBHOOK_SECRET, WEBHOOK_TOLERANCE_SECONDS: TOLERANCE, ...env } })
 }
 
-t.test('the signed content is `${timestamp}.${rawBody}`', async t => {
+t.test('the signed content is the timestamp, a dot, then the raw body', async t => {
   t.equal(signedContent(Buffer.from('{"a":1}'), '1700000000').toString(), '1700000000.{"a":1}')
   t.equal(signedContent(Buffer.from('{"a":1}'), undefined).toString(), '{"a":1}', 'the raw body alone without a timestamp')
 })

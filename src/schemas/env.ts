@@ -48,6 +48,10 @@ export const EnvSchema = Type.Object({
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
   REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
   WEBHOOK_SECRET: Type.String({ default: '' }),
+  // Replay protection for signed webhooks (see src/webhook-signature.ts)
+  WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
+  WEBHOOK_REQUIRE_TIMESTAMP: Type.Boolean({ default: false }),
+  WEBHOOK_REQUIRE_MESSAGE_ID: Type.Boolean({ default: false }),
   METRICS_TOKEN: Type.String({ default: '' }),
   METRICS_MAX_INTENT_LABELS: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
