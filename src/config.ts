@@ -136,11 +136,17 @@ export function idList (value: string): string[] {
   return [...new Set(value.split(',').map(s => s.trim()).filter(s => s !== ''))]
 }
 
+/** Genesys' documented range for a conversation's routing priority. */
+export const MAX_PRIORITY = 25_000_000
+
 function priority (value: string): number | null {
   const text = value.trim()
   if (text === '') return null
-  if (!/^\d{1,8}$/.test(text)) throw new Error(`HANDOFF_PRIORITY must be a whole number from 0 (or empty for the queue's default), not '${value}'`)
-  return Number(text)
+  const number = /^-?\d{1,8}$/.test(text) ? Number(text) : NaN
+  if (!(Math.abs(number) <= MAX_PRIORITY)) {
+    throw new Error(`HANDOFF_PRIORITY must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY} (or empty for the queue's default), not '${value}'`)
+  }
+  return number
 }
 
 // Values shipped in samples, the demo, the compose file and the docs: never acceptable as real secrets.
