@@ -17,7 +17,7 @@ export interface HandoffRecord {
   state: HandoffState
   /** when the handoff completed (state done) */
   at?: string
-  /** when the current claim was taken (state pending) */
+  /** when the current claim was taken (state pending; kept once done, so the handoff's duration is known) */
   claimedAt?: string
   details?: Record<string, unknown>
 }
@@ -26,7 +26,51 @@ export interface ConversationSnapshot {
   conversationId: string
   history: HistoryEntry[]
   handoff: HandoffRecord
+  /** failed handoff attempts, oldest first (bounded) */
+  failures?: HandoffFailure[]
 }
+
+// --- Listing recent conversations (operator console) ---
+
+/** A handoff attempt that failed and was released for a retry. */
+export interface HandoffFailure {
+  at: string
+  /** error code, e.g. GENESYS_UNAVAILABLE */
+  code: string
+  /** the message the webhook caller got (never secrets) */
+  message: string
+  /** Genesys call retries made during the attempt */
+  retries: number
+}
+
+export interface ConversationSummary {
+  conversationId: string
+  /** the last append or handoff change */
+  lastActivity: string
+  /** events kept */
+  events: number
+  last: HistoryEntry | null
+  handoff: HandoffRecord
+  /** failed handoff attempts kept (bounded by MAX_FAILURES) */
+  failures: number
+}
+
+export interface ListQuery {
+  /** only conversations whose handoff is in this state */
+  state?: HandoffState
+  offset: number
+  limit: number
+}
+
+export interface ConversationPage {
+  /** newest activity first */
+  items: ConversationSummary[]
+  /** conversations matching the query, for paging */
+  total: number
+}
+
+/** Failed attempts kept per conversation; older ones are dropped. */
+export const MAX_FAILURES = 20
 
 export interface AppendResult {
   /** events kept for the conversation after this append */
@@ -51,6 +95,10 @@ export interface HistoryStore {
   claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
   completeHandoff: (conversationId: string, claimId: string, details: Record<string, unknown>) => Promise<void>
   releaseHandoff: (conversationId: string, claimId: string) => Promise<void>
+  /** keeps a failed handoff attempt for operators (bounded, expiring with the conversation) */
+  recordFailure: (conversationId: string, failure: HandoffFailure) => Promise<void>
+  /** recent conversations by last activity, newest first; bounded by maxConversations and the TTL */
+  listRecent: (query: ListQuery) => Promise<ConversationPage>
   /** browser cookie sessions (operator routes) kept on the same store */
   readonly sessions: SessionStore
   ping: () => Promise<void>
