@@ -14,6 +14,7 @@ import handoffPlugin from '../plugins/handoff.js'
 import webhookRoutes from '../plugins/routes/webhook.js'
 import healthRoutes from '../plugins/routes/health.js'
 import conversationRoutes from '../plugins/routes/conversations.js'
+import consoleRoutes from '../plugins/routes/console.js'
 import { HttpError } from './errors.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js'
 import type { HistoryStore } from './store/types.js'
@@ -78,7 +79,8 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
-  await app.register(conversationRoutes)
+  await app.register(conversationRoutes, { now: opts.now })
+  await app.register(consoleRoutes, { now: opts.now })
   return app
 }
 

@@ -80,7 +80,7 @@ export const Decision = Type.Object({
 export const HandoffRecord = Type.Object({
   state: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
   at: Type.Optional(Type.String({ description: 'when the handoff completed' })),
-  claimedAt: Type.Optional(Type.String({ description: 'when the pending handoff started' })),
+  claimedAt: Type.Optional(Type.String({ description: 'when the handoff started (pending, and kept once done)' })),
   details: Type.Optional(Type.Object({}, { additionalProperties: true }))
 }, { $id: 'HandoffRecord' })
 
@@ -137,7 +137,13 @@ export const ConversationSnapshot = Type.Object({
     timestamp: Type.String(),
     messageId: Type.Optional(Type.String())
   })),
-  handoff: Type.Ref('HandoffRecord')
+  handoff: Type.Ref('HandoffRecord'),
+  failures: Type.Optional(Type.Array(Type.Object({
+    at: Type.String(),
+    code: Type.String(),
+    message: Type.String(),
+    retries: Type.Integer({ description: 'Genesys call retries during the attempt' })
+  }), { description: 'failed handoff attempts, oldest first (the last 20)' }))
 }, {
   examples: [{
     conversationId: EXAMPLE_ID,
