@@ -1,5 +1,5 @@
 // The console's only static files, bundled with the service (nothing is loaded from elsewhere): one style
-// sheet and one small script that refreshes the live counters. Served under content-hashed names, so they
+// sheet, one small script that refreshes the live counters, and an icon. Served under content-hashed names, so they
 // can be cached for good while the pages themselves are never cached.
 import { createHash } from 'node:crypto'
 
@@ -39,6 +39,7 @@ form.find button, form.login button { padding: 5px 12px; border: 0; border-radiu
 .bad { color: var(--bad); font-weight: 600; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.nowrap { white-space: nowrap; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }
 svg.chart { width: 100%; max-width: 720px; height: auto; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
 svg.chart .axis { stroke: var(--line); } svg.chart .threshold { stroke: var(--bad); stroke-dasharray: 5 4; }
@@ -91,6 +92,8 @@ const JS = `(function () {
 })()
 `
 
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#14213d"/><path d="M8 11h10M8 16h16M8 21h7" stroke="#fff" stroke-width="3" stroke-linecap="round"/><circle cx="23" cy="22" r="4" fill="#4ea1ff"/></svg>'
+
 export interface Asset {
   /** content-hashed file name */
   name: string
@@ -105,4 +108,5 @@ function asset (base: string, ext: string, type: string, body: string): Asset {
 
 export const STYLE = asset('console', 'css', 'text/css; charset=utf-8', CSS)
 export const SCRIPT = asset('console', 'js', 'text/javascript; charset=utf-8', JS)
-export const ASSETS: readonly Asset[] = [STYLE, SCRIPT]
+export const ICON_ASSET = asset('console', 'svg', 'image/svg+xml', ICON)
+export const ASSETS: readonly Asset[] = [STYLE, SCRIPT, ICON_ASSET]

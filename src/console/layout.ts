@@ -1,6 +1,6 @@
 // The page shell every console page shares: no inline script or style, so the strict Content-Security-Policy
 // (script-src 'self', style-src 'self') holds.
-import { SCRIPT, STYLE } from './assets.js'
+import { ICON_ASSET, SCRIPT, STYLE } from './assets.js'
 import { html, type SafeHtml } from './html.js'
 
 export const CONSOLE_PREFIX = '/console'
@@ -27,6 +27,7 @@ export function page (opts: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${opts.title} · Handoff console</title>
+<link rel="icon" type="image/svg+xml" href="${ASSET_PATH}/${ICON_ASSET.name}">
 <link rel="stylesheet" href="${ASSET_PATH}/${STYLE.name}">
 <script src="${ASSET_PATH}/${SCRIPT.name}" defer></script>
 </head>

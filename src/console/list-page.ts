@@ -36,7 +36,7 @@ function row (item: ConversationSummary): SafeHtml {
   const { handoff } = item
   const took = handoff.state === 'done' ? durationMs(handoff.claimedAt, handoff.at) : null
   return html`<tr>
-<td class="mono"><a href="${conversationHref(item.conversationId)}">${item.conversationId}</a></td>
+<td class="mono nowrap"><a href="${conversationHref(item.conversationId)}">${item.conversationId}</a></td>
 <td>${stateBadge(handoff)}</td>
 <td>${item.last?.intent.intent ?? ''}</td>
 <td class="num">${item.last !== null ? formatConfidence(item.last.intent.confidence) : ''}</td>

@@ -37,19 +37,24 @@ export function detailText (value: unknown): string {
   return String(value)
 }
 
-function decisionCell (entry: HistoryEntry, handoff: HandoffRecord, policy: Policy, startedHere: boolean): SafeHtml {
+interface RowNotes {
+  startedHere: boolean
+  failedHere: HandoffFailure[]
+}
+
+function decisionCell (entry: HistoryEntry, handoff: HandoffRecord, policy: Policy, notes: RowNotes): SafeHtml {
   if (handoff.state === 'done' && handoff.at !== undefined && entry.timestamp > handoff.at) {
     return html`<td class="muted">after the handoff: none needed</td><td></td>`
   }
   const decision = decide(policy, entry.intent)
-  return html`<td><span class="action-${decision.action}">${decision.action}</span>${startedHere ? html` <strong>→ handoff started</strong>` : ''}<div class="muted">${decision.reason}</div></td><td class="mono">${decision.rule}</td>`
+  return html`<td><span class="action-${decision.action}">${decision.action}</span>${notes.startedHere ? html` <strong>→ handoff started</strong>` : ''}${notes.failedHere.map(f => html` <strong class="bad">→ attempt failed (${f.code})</strong>`)}<div class="muted">${decision.reason}</div></td><td class="mono">${decision.rule}</td>`
 }
 
-/** The recorded event that took the handoff claim: the last one at or before the claim. */
-function startIndex (history: readonly HistoryEntry[], handoff: HandoffRecord): number {
-  if (handoff.claimedAt === undefined) return -1
+/** The recorded event an instant belongs to: the last one at or before it (-1 when none). */
+function eventAt (history: readonly HistoryEntry[], iso: string | undefined): number {
+  if (iso === undefined) return -1
   let index = -1
-  history.forEach((entry, i) => { if (entry.timestamp <= (handoff.claimedAt as string)) index = i })
+  history.forEach((entry, i) => { if (entry.timestamp <= iso) index = i })
   return index
 }
 
@@ -84,7 +89,9 @@ export function timelinePage (view: TimelineView): SafeHtml {
   const { snapshot, policy } = view
   const { handoff, history } = snapshot
   const failures = snapshot.failures ?? []
-  const started = startIndex(history, handoff)
+  const started = eventAt(history, handoff.claimedAt)
+  const failedAt = failures.map(f => eventAt(history, f.at))
+  const notes = (i: number): RowNotes => ({ startedHere: i === started, failedHere: failures.filter((_, j) => failedAt[j] === i) })
   const took = handoff.state === 'done' ? durationMs(handoff.claimedAt, handoff.at) : null
   const details = Object.entries(handoff.details ?? {})
   const body = html`<h1>Conversation <span class="mono">${snapshot.conversationId}</span></h1>
@@ -115,7 +122,7 @@ ${history.map((entry, i) => html`<tr>
 <td class="text">${entry.text}</td>
 <td>${entry.intent.intent}</td>
 <td class="num">${formatConfidence(entry.intent.confidence)}</td>
-${decisionCell(entry, handoff, policy, i === started)}
+${decisionCell(entry, handoff, policy, notes(i))}
 </tr>`)}
 </tbody>
 </table>
