@@ -17,6 +17,7 @@ header.top button { background: transparent; color: #dfe7f5; border: 1px solid #
 main { padding: 20px 24px; max-width: 1280px; }
 h1 { font-size: 20px; margin: 0 0 12px; }
 h2 { font-size: 16px; margin: 24px 0 8px; }
+.card h2 { margin-top: 0; }
 a { color: var(--accent); }
 .muted { color: var(--muted); }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
@@ -49,7 +50,7 @@ svg.chart text { font-size: 11px; fill: var(--muted); }
 .counters { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 16px; }
 .counter .value { font-size: 30px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .counter .label { color: var(--muted); }
-.login { max-width: 380px; margin: 80px auto; }
+.login-box { max-width: 380px; margin: 80px auto; }
 form.login label { display: block; margin-bottom: 6px; }
 form.login input { width: 100%; padding: 7px 9px; margin-bottom: 12px; border: 1px solid var(--line); border-radius: 4px; }
 .error { color: var(--bad); margin: 0 0 12px; }

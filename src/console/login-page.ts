@@ -6,7 +6,7 @@ export function loginPage (error?: string): SafeHtml {
   return page({
     title: 'Sign in',
     section: 'login',
-    body: html`<div class="login card">
+    body: html`<div class="login-box card">
 <h1>Sign in</h1>
 ${error !== undefined ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form class="login" method="post" action="${CONSOLE_PREFIX}/login">
