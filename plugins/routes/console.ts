@@ -11,7 +11,7 @@ import { ASSETS } from '../../src/console/assets.js'
 import { ASSET_PATH, CONSOLE_PREFIX, errorPage } from '../../src/console/layout.js'
 import { PAGE_SIZE, conversationHref, listPage } from '../../src/console/list-page.js'
 import { livePage } from '../../src/console/live-page.js'
-import { LiveWindow, readTotals } from '../../src/console/live.js'
+import { LiveSnapshotSchema, LiveWindow, readTotals } from '../../src/console/live.js'
 import { loginPage } from '../../src/console/login-page.js'
 import { timelinePage } from '../../src/console/timeline-page.js'
 import type { SafeHtml } from '../../src/console/html.js'
@@ -164,7 +164,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
     onRequest: async (request) => {
       if (!await app.operators.isOperator(request)) throw new HttpError(401, 'UNAUTHORIZED', 'operator authentication required')
     },
-    schema: hidden
+    schema: { ...hidden, response: { 200: LiveSnapshotSchema } }
   }, async () => await sampleLive())
 }
 

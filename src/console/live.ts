@@ -2,6 +2,7 @@
 // handoff failures and Genesys retries over the last minute, and totals since start. A window of samples
 // (taken whenever the counters are asked for) turns the registry's running totals into rates.
 import type { Registry } from 'prom-client'
+import { Type, type Static } from 'typebox'
 
 export interface Totals {
   /** ms */
@@ -15,25 +16,27 @@ export interface Totals {
   retries: number
 }
 
-export interface LiveCounters {
-  webhooksPerMinute: number
-  /** share of decided webhooks that handed off, in the window; null without decisions */
-  handoffRate: number | null
-  handoffsInWindow: number
-  failuresInWindow: number
-  retriesInWindow: number
-  webhooksTotal: number
-  handoffsTotal: number
-  failuresTotal: number
-  retriesTotal: number
-}
+const Count = Type.Integer({ minimum: 0 })
 
-export interface LiveSnapshot {
-  at: string
-  /** how far back the window reaches: about a minute; less just after start, more when nobody asked for a while */
-  windowSeconds: number
-  counters: LiveCounters
-}
+export const LiveCountersSchema = Type.Object({
+  webhooksPerMinute: Type.Number({ minimum: 0 }),
+  handoffRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'share of decided webhooks that handed off in the window; null without decisions' }),
+  handoffsInWindow: Count,
+  failuresInWindow: Count,
+  retriesInWindow: Count,
+  webhooksTotal: Count,
+  handoffsTotal: Count,
+  failuresTotal: Count,
+  retriesTotal: Count
+})
+export type LiveCounters = Static<typeof LiveCountersSchema>
+
+export const LiveSnapshotSchema = Type.Object({
+  at: Type.String(),
+  windowSeconds: Type.Integer({ minimum: 0, description: 'how far back the window reaches: about a minute; less just after start, more when nobody asked for a while' }),
+  counters: LiveCountersSchema
+})
+export type LiveSnapshot = Static<typeof LiveSnapshotSchema>
 
 type Sample = { labels: Record<string, string | number | undefined>, value: number, metricName?: string }
 
