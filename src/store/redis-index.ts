@@ -2,6 +2,8 @@
 // conversations newest first without scanning the keyspace. Bounded (HISTORY_MAX_CONVERSATIONS) and expiring
 // (HISTORY_TTL_SECONDS) like the conversations themselves. It is a view: the conversation's own keys are the
 // truth, and a listing re-files any entry it finds out of date (e.g. a claim that lapsed on its own).
+// On a Redis Cluster the index keys (one {index} hash tag) sit on a single slot, so one node carries every
+// index update; they are never touched by a conversation's scripts, which stay on the conversation's slot.
 import type { Redis } from 'ioredis'
 import type { HandoffState } from './types.js'
 
