@@ -19,7 +19,8 @@ t.test('parseRetryAfter reads seconds and HTTP dates', async t => {
 
 t.test('backoff has jitter within [half, full] of the exponential step and stops at the deadline', async t => {
   const delays: number[] = []
-  const run = (counter: number, random: number, deadline = Date.now() + 60_000, headers: Record<string, string> = {}, maxRetries = 10): boolean => {
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  const run = (counter: number, random: number, deadline = now + 60_000, headers: Record<string, string> = {}, maxRetries = 10): boolean => {
     let retried = false
     const { retry } = retryOptions({
       maxRetries,
@@ -27,6 +28,7 @@ t.test('backoff has jitter within [half, full] of the exponential step and stops
       maxDelayMs: 1000,
       deadline,
       methods: ['PUT'],
+      now: () => now,
       random: () => random,
       onRetry: (e) => { delays.push(e.delayMs); retried = true }
     }) as { retry: (...args: unknown[]) => void }
@@ -42,7 +44,8 @@ t.test('backoff has jitter within [half, full] of the exponential step and stops
   t.equal(run(5, 0.5, undefined, {}, 4), false, 'more than maxRetries')
   t.equal(run(4, 0.5, undefined, {}, 4), true, 'up to maxRetries')
   delays.pop()
-  t.equal(run(1, 0.5, Date.now() + 10, { 'retry-after': '1' }), false, 'no wait past the deadline')
+  t.equal(run(1, 0.5, now + 10, { 'retry-after': '1' }), false, 'no wait past the deadline')
+  t.equal(run(1, 0.5, now + 1001, { 'retry-after': '1' }), true, 'a wait that ends before the deadline is taken')
 })
 
 t.test('429 twice with Retry-After, then success: the handoff waits as told and goes through', async t => {
@@ -61,14 +64,19 @@ t.test('Retry-After as an HTTP date is honoured (MockAgent)', async t => {
   const agent = new MockAgent()
   agent.disableNetConnect()
   t.teardown(async () => { await agent.close() })
-  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 3, retryMaxDelayMs: 5000 })
+  // The client's clock is fixed, so the date is exactly one second ahead of it.
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 3, retryMaxDelayMs: 5000, now: () => now })
   const pool = agent.get('http://api.genesys.test')
-  const when = new Date(Date.now() + 1500).toUTCString()
+  const when = new Date(now + 1000).toUTCString()
   pool.intercept({ path: '/x', method: 'GET' }).reply(429, '', { headers: { 'retry-after': when } })
   pool.intercept({ path: '/x', method: 'GET' }).reply(200, 'ok')
+  const waits: number[] = []
   const started = Date.now()
-  const res = await http.send({ operation: 'get x', method: 'GET', url: 'http://api.genesys.test/x', headers: {} }, { deadline: Date.now() + 10_000 })
+  const res = await http.send({ operation: 'get x', method: 'GET', url: 'http://api.genesys.test/x', headers: {} },
+    { deadline: now + 10_000, onRetry: (e) => { waits.push(e.delayMs) } })
   t.equal(res.status, 200)
+  t.same(waits, [1000], 'the wait is read from the date against the client clock')
   t.ok(Date.now() - started >= 400, 'waited for the date (second resolution)')
   agent.assertNoPendingInterceptors()
 })
