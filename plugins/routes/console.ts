@@ -6,8 +6,9 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpError } from '../../src/errors.js'
+import { HttpError, NotFoundError, UnauthorizedError } from '../../src/errors.js'
 import { ASSETS } from '../../src/console/assets.js'
+import { InvalidConversationIdError, TooManySignInAttemptsError } from '../../src/console/errors.js'
 import { ASSET_PATH, CONSOLE_PREFIX, errorPage } from '../../src/console/layout.js'
 import { PAGE_SIZE, conversationHref, listPage } from '../../src/console/list-page.js'
 import { livePage } from '../../src/console/live-page.js'
@@ -16,7 +17,7 @@ import { loginPage } from '../../src/console/login-page.js'
 import { timelinePage } from '../../src/console/timeline-page.js'
 import type { SafeHtml } from '../../src/console/html.js'
 import operatorSession, { type OperatorSessionOptions } from '../operator-session.js'
-import { UUID_PATTERN } from './schemas.js'
+import { UUID_PATTERN } from '../../src/schemas/common.js'
 
 export interface ConsoleOptions extends OperatorSessionOptions {
   /** sign-in attempts per client address per minute (default 10) */
@@ -84,7 +85,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
 
   app.get(`${ASSET_PATH}/:name`, { schema: { ...hidden, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
     const asset = ASSETS.find(a => a.name === request.params.name)
-    if (asset === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such file')
+    if (asset === undefined) throw new NotFoundError('no such file')
     return await reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body)
   })
 
@@ -98,8 +99,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
       rateLimit: {
         max: opts.loginAttemptsPerMinute ?? 10,
         timeWindow: 60_000,
-        errorResponseBuilder: (_request, context) => new HttpError(429, 'TOO_MANY_ATTEMPTS',
-          `Too many sign-in attempts from this address; try again in ${context.after}.`, { 'retry-after': String(Math.ceil(context.ttl / 1000)) })
+        errorResponseBuilder: (_request, context) => new TooManySignInAttemptsError(context.after, context.ttl / 1000)
       }
     },
     schema: { ...hidden, body: Type.Object({ token: Type.String({ maxLength: 1000 }) }) }
@@ -139,7 +139,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
     schema: { ...hidden, querystring: Type.Object({ id: Type.String({ maxLength: 200 }) }) }
   }, async (request, reply) => {
     const id = request.query.id.trim()
-    if (!UUID.test(id)) throw new HttpError(400, 'INVALID_ID', `"${id}" is not a conversation id (a UUID such as 4ff43965-ec45-4f8c-8019-d83551de6d0a).`)
+    if (!UUID.test(id)) throw new InvalidConversationIdError(id)
     return await reply.redirect(conversationHref(id.toLowerCase()), 303)
   })
 
@@ -149,7 +149,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   }, async (request, reply) => {
     const conversationId = request.params.conversationId.toLowerCase()
     const snapshot = await app.historyStore.get(conversationId)
-    if (snapshot === null) throw new HttpError(404, 'NOT_FOUND', `Conversation ${conversationId} has no recorded history (never seen, or expired).`)
+    if (snapshot === null) throw new NotFoundError(`Conversation ${conversationId} has no recorded history (never seen, or expired).`)
     return sendPage(reply, timelinePage({ snapshot, policy: app.handoff.policy }))
   })
 
@@ -162,7 +162,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
 
   app.get(LIVE_JSON, {
     onRequest: async (request) => {
-      if (!await app.operators.isOperator(request)) throw new HttpError(401, 'UNAUTHORIZED', 'operator authentication required')
+      if (!await app.operators.isOperator(request)) throw new UnauthorizedError('operator authentication required', false)
     },
     schema: { ...hidden, response: { 200: LiveSnapshotSchema } }
   }, async () => await sampleLive())

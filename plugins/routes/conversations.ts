@@ -2,9 +2,11 @@
 // opened by POST /operator/session or the console's sign-in page (browsers); see plugins/operator-session.ts.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { HttpError } from '../../src/errors.js'
+import { NotFoundError, UnauthorizedError } from '../../src/errors.js'
+import { ERRORS } from '../../src/error-catalogue.js'
+import { ConversationParams, ConversationSnapshotSchema } from '../../src/schemas/conversation.js'
+import { errorResponses } from '../../src/schemas/errors.js'
 import operatorSession, { type OperatorSessionOptions } from '../operator-session.js'
-import { ConversationParams, ConversationSnapshot, errors } from './schemas.js'
 
 const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = async (app, opts) => {
   if (app.config.adminToken === null) return
@@ -12,7 +14,7 @@ const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = as
 
   async function authorize (request: FastifyRequest): Promise<void> {
     if (await app.operators.isOperator(request)) return
-    throw new HttpError(401, 'UNAUTHORIZED', 'operator authentication required', { 'www-authenticate': 'Bearer' })
+    throw new UnauthorizedError('operator authentication required')
   }
 
   app.post('/operator/session', {
@@ -20,10 +22,10 @@ const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = as
       tags: ['operators'],
       summary: 'Open an operator cookie session (browsers)',
       body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: 'ADMIN_TOKEN' }) }),
-      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), 401: errors[401] }
+      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), ...errorResponses([ERRORS.unauthorized]) }
     }
   }, async (request, reply) => {
-    if (!app.operators.tokenMatches(request.body.token)) throw new HttpError(401, 'UNAUTHORIZED', 'invalid operator token')
+    if (!app.operators.tokenMatches(request.body.token)) throw new UnauthorizedError('invalid operator token', false)
     await app.operators.signIn(request)
     return await reply.code(204).send(null)
   })
@@ -43,16 +45,14 @@ const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = as
       security: [{ bearerAuth: [] }, { cookieAuth: [] }],
       params: ConversationParams,
       response: {
-        200: ConversationSnapshot,
-        400: errors[400]([{ statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'params/conversationId must match pattern "^[0-9a-fA-F]{8}-…$"' }]),
-        401: errors[401],
-        404: errors[404]
+        200: ConversationSnapshotSchema,
+        ...errorResponses([ERRORS.validation, ERRORS.unauthorized, ERRORS.notFound])
       }
     }
   }, async (request) => {
     const conversationId = request.params.conversationId.toLowerCase()
     const snapshot = await app.historyStore.get(conversationId)
-    if (snapshot === null) throw new HttpError(404, 'NOT_FOUND', `conversation ${conversationId} has no recorded history`)
+    if (snapshot === null) throw new NotFoundError(`conversation ${conversationId} has no recorded history`)
     return snapshot
   })
 }

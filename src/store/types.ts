@@ -1,76 +1,12 @@
 // The store-agnostic interface behind the history-store decorator. Every operation is atomic for one
 // conversation, so concurrent webhooks for it never lose an append or claim a handoff twice.
 import type { SessionStore } from '@fastify/session'
+import type {
+  ConversationPage, ConversationSnapshot, ConversationSummary, HandoffFailure, HandoffRecord, HandoffState, HistoryEntry, ListQuery
+} from '../schemas/conversation.js'
 
-export interface HistoryEntry {
-  event: string
-  intent: { intent: string, confidence: number }
-  text: string
-  timestamp: string
-  /** the sender's id for this delivery; a second append with the same id is not recorded */
-  messageId?: string
-}
-
-export type HandoffState = 'none' | 'pending' | 'done'
-
-export interface HandoffRecord {
-  state: HandoffState
-  /** when the handoff completed (state done) */
-  at?: string
-  /** when the current claim was taken (state pending; kept once done, so the handoff's duration is known) */
-  claimedAt?: string
-  details?: Record<string, unknown>
-}
-
-export interface ConversationSnapshot {
-  conversationId: string
-  history: HistoryEntry[]
-  handoff: HandoffRecord
-  /** failed handoff attempts, oldest first (bounded) */
-  failures?: HandoffFailure[]
-}
-
-// --- Listing recent conversations (operator console) ---
-
-/** A handoff attempt that failed and was released for a retry. */
-export interface HandoffFailure {
-  at: string
-  /** error code, e.g. GENESYS_UNAVAILABLE */
-  code: string
-  /** the message the webhook caller got (never secrets) */
-  message: string
-  /** Genesys call retries made during the attempt */
-  retries: number
-}
-
-export interface ConversationSummary {
-  conversationId: string
-  /** the last append or handoff change */
-  lastActivity: string
-  /** events kept */
-  events: number
-  last: HistoryEntry | null
-  handoff: HandoffRecord
-  /** failed handoff attempts kept (bounded by MAX_FAILURES) */
-  failures: number
-}
-
-export interface ListQuery {
-  /** only conversations whose handoff is in this state */
-  state?: HandoffState
-  offset: number
-  limit: number
-}
-
-export interface ConversationPage {
-  /** newest activity first */
-  items: ConversationSummary[]
-  /** conversations matching the query, for paging */
-  total: number
-}
-
-/** Failed attempts kept per conversation; older ones are dropped. */
-export const MAX_FAILURES = 20
+export type { ConversationPage, ConversationSnapshot, ConversationSummary, HandoffFailure, HandoffRecord, HandoffState, HistoryEntry, ListQuery }
+export { MAX_FAILURES } from '../schemas/conversation.js'
 
 export interface AppendResult {
   /** events kept for the conversation after this append */
