@@ -46,7 +46,7 @@ export class GenesysRejectedError extends HttpError {
 /** Genesys was unreachable, slow or kept answering 408/429/5xx until retries or the deadline ran out. */
 export class GenesysUnavailableError extends RetryLaterError {
   static readonly kind = retryLaterKind('GENESYS_UNAVAILABLE', 'genesys_unavailable',
-    'Genesys unreachable, too slow, or answering 408/429/5xx until retries or the handoff deadline ran out; nothing was handed off and the same event may pass after Retry-After', 'routing update failed: Genesys kept answering 429 (status 429, code too.many.requests, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41); retry later')
+    'Genesys unreachable, too slow, or answering 408/429/5xx until retries or the handoff deadline ran out; nothing was handed off and the same event may pass after Retry-After', 'routing update failed: Genesys kept answering 429 (status 429, code too.many.requests.retry.after, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41); retry later')
 
   readonly operation: string
   readonly info: GenesysErrorInfo
