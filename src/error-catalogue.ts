@@ -2,7 +2,7 @@
 // are generated from it.
 import {
   ConversationEndedError, FASTIFY_ERROR_KINDS, HandoffInProgressError, InvalidSignatureError, NotFoundError,
-  StoreUnavailableError, UnauthorizedError, type ErrorKind
+  RouteNotFoundError, StoreUnavailableError, UnauthorizedError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
 
@@ -21,6 +21,7 @@ export const ERRORS = {
   unauthorized: UnauthorizedError.kind,
   invalidSignature: InvalidSignatureError.kind,
   notFound: NotFoundError.kind,
+  routeNotFound: RouteNotFoundError.kind,
   conversationEnded: ConversationEndedError.kind,
   genesysRejected: GenesysRejectedError.kind,
   genesysUnavailable: GenesysUnavailableError.kind,

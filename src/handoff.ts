@@ -2,8 +2,9 @@
 // several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decide, type Policy } from './decision.js'
+import { maskSensitive } from './context-packet.js'
 import { ConversationEndedError, HandoffInProgressError } from './errors.js'
-import type { Log } from './logger.js'
+import { errorFields, type Log } from './logger.js'
 import type { Decision } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
@@ -32,6 +33,8 @@ export interface HandoffServiceOptions {
   /** how often to look at a claim another instance holds */
   pollIntervalMs?: number
   telemetry?: Telemetry
+  /** store message text as received; by default card numbers, e-mail addresses and phone numbers are masked */
+  storeRawText?: boolean
   now?: () => number
 }
 
@@ -61,12 +64,12 @@ export class HandoffService {
     // One conversation, one key, whatever case the sender writes its UUID in.
     const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
-    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()))
-    const outcome = await this.respond(event, appended.handoff, ctx)
+    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now(), this.opts.storeRawText === true))
+    const outcome = await this.respond(event, appended.handoff, appended.duplicate, ctx)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }
 
-  private async respond (event: MessagingEvent, handoff: HandoffRecord, ctx: HandleContext): Promise<Outcome> {
+  private async respond (event: MessagingEvent, handoff: HandoffRecord, duplicate: boolean, ctx: HandleContext): Promise<Outcome> {
     const { conversationId } = event
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
@@ -78,7 +81,9 @@ export class HandoffService {
       confidence: decision.confidence,
       threshold: decision.threshold,
       action: decision.action,
-      reason: decision.reason
+      reason: decision.reason,
+      // a redelivered messageId: decided again (a handoff it wanted may still be pending), recorded once
+      ...(duplicate ? { duplicate: true } : {})
     }, 'decision')
 
     if (handoff.state === 'none' && decision.action === 'CONTINUE_BOT') return { status: 'bot_continuing', conversationId, decision }
@@ -142,23 +147,25 @@ export class HandoffService {
         conversationId,
         decision,
         history: snapshot?.history ?? [],
-        onRetry: (e) => { ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call') }
+        onRetry: (e) => {
+          ctx.log.warn({ conversationId, operation: e.operation, genesysStatus: e.statusCode, transportCode: e.code, attempt: e.attempt, delayMs: e.delayMs }, 'retrying Genesys call')
+        }
       })
     } catch (err) {
       if (err instanceof ConversationEndedError) {
         // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
         await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
-          .catch((storeErr: unknown) => { ctx.log.error({ conversationId, err: storeErr }, 'conversation ended but not recorded; the claim lapses on its own') })
+          .catch((storeErr: unknown) => { ctx.log.error({ conversationId, ...errorFields(storeErr) }, 'conversation ended but not recorded; the claim lapses on its own') })
         this.opts.telemetry?.publish('handoff', { outcome: 'conversation_ended', durationMs: this.now() - started })
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err
       }
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
-      ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
+      ctx.log.warn({ conversationId, ...errorFields(err), durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
       // too, the claim lapses on its own after its ttl.
       await store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
-        ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
+        ctx.log.warn({ conversationId, ...errorFields(releaseErr) }, 'could not release the handoff claim; it lapses on its own')
       })
       throw err
     }
@@ -166,7 +173,7 @@ export class HandoffService {
       await store.completeHandoff(conversationId, claimId, result.details)
     } catch (err) {
       // The routing update happened: say so. Until the claim lapses no other event hands off again.
-      ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
+      ctx.log.error({ conversationId, ...errorFields(err) }, 'handoff initiated but not recorded as done')
     }
     this.opts.telemetry?.publish('handoff', { outcome: 'success', durationMs: this.now() - started })
     for (const warning of result.warnings ?? []) {
@@ -193,11 +200,13 @@ function settled (conversationId: string, handoff: HandoffRecord): Outcome {
   return { status: 'handed_off', conversationId, handoff }
 }
 
-function toEntry (event: MessagingEvent, now: number): HistoryEntry {
+function toEntry (event: MessagingEvent, now: number, raw: boolean): HistoryEntry {
+  const text = event.text ?? ''
   return {
     event: event.event,
     intent: { intent: event.intent?.intent ?? 'unknown', confidence: event.intent?.confidence ?? 0 },
-    text: event.text ?? '',
+    // Masked before it is stored: the history outlives the conversation (HISTORY_TTL_SECONDS) and is shown to operators.
+    text: raw ? text : maskSensitive(text),
     timestamp: new Date(now).toISOString(),
     ...(event.messageId !== undefined ? { messageId: event.messageId } : {})
   }

@@ -20,11 +20,13 @@ export interface TelemetryEvents {
   storeError: { operation: string }
   /** a webhook was answered */
   webhook: { outcome: string }
+  /** any request was answered (route: the URL template, or "unmatched") */
+  httpRequest: { method: string, route: string, statusCode: number, durationMs: number }
 }
 
 export type TelemetryName = keyof TelemetryEvents
 
-const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'webhook']
+const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'webhook', 'httpRequest']
 
 export class Telemetry {
   private readonly channels: Record<TelemetryName, diagnostics.Channel>
