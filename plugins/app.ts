@@ -10,6 +10,8 @@ import metricsPlugin from './metrics.js'
 import overloadPlugin from './overload.js'
 import metricsRoutes from './routes/metrics.js'
 import genesysAuthPlugin from './genesys-auth.js'
+import genesysCheckPlugin from './genesys-check.js'
+import startupLogPlugin from './startup-log.js'
 import historyStorePlugin from './history-store.js'
 import handoffPlugin from './handoff.js'
 import webhookRoutes from './routes/webhook.js'
@@ -19,6 +21,7 @@ import { HttpError, RouteNotFoundError } from '../src/errors.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from '../src/request-id.js'
 import { reasonPhrase } from '../src/schemas/errors.js'
 import type { HistoryStore } from '../src/store/types.js'
+import type { Timers } from '../src/genesys/startup-check.js'
 
 export interface BuildOptions {
   /** environment to configure from (default process.env) */
@@ -31,6 +34,8 @@ export interface BuildOptions {
   dispatcher?: Dispatcher
   store?: HistoryStore
   now?: () => number
+  /** schedules the Genesys startup check's retries (tests: a manual clock) */
+  timers?: Timers
 }
 
 export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -79,6 +84,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(metricsPlugin)
   await app.register(overloadPlugin)
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
+  await app.register(genesysCheckPlugin, { timers: opts.timers, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
   await app.register(handoffPlugin)
   await app.register(docsPlugin)
@@ -86,5 +92,6 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
   await app.register(conversationRoutes)
+  await app.register(startupLogPlugin)
   return app
 }

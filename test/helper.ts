@@ -43,7 +43,7 @@ export async function build (t: Teardown, opts: BuildOptions & { envOverrides?: 
 }
 
 export async function simulator (t: Teardown, opts: SimulatorTuning = {}): Promise<Awaited<ReturnType<typeof startSimulator>>> {
-  const sim = await startSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...opts })
+  const sim = await startSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, queues: { [QUEUE_ID]: 'Handoff queue' }, ...opts })
   t.teardown(async () => { await sim.app.close() })
   return sim
 }

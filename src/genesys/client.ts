@@ -44,6 +44,13 @@ export interface MessageConversation {
   participants: ConversationParticipant[]
 }
 
+export interface RoutingQueue {
+  id: string
+  name?: string
+}
+
+export const QUEUE_READ = 'queue read'
+
 export interface RoutingUpdate {
   skillIds?: string[]
   priority?: number
@@ -99,6 +106,13 @@ export class GenesysClient {
   async replaceParticipantWithQueue (conversationId: string, participantId: string, queueId: string, ctx: CallContext): Promise<GenesysCallResult> {
     return await this.call('transfer to queue', 'POST',
       `/api/v2/conversations/${id(conversationId)}/participants/${id(participantId)}/replace/queue`, { queueId }, ctx, { retry: TRANSFER_RETRY })
+  }
+
+  /** The queue as routing sees it (needs routing:queue:view): used to check HANDOFF_QUEUE_ID at startup. */
+  async getQueue (queueId: string, ctx: CallContext): Promise<GenesysCallResult & { queue: RoutingQueue }> {
+    const result = await this.call(QUEUE_READ, 'GET', `/api/v2/routing/queues/${id(queueId)}`, undefined, ctx)
+    const body = result.body as Partial<RoutingQueue> | null
+    return { ...result, queue: { id: typeof body?.id === 'string' ? body.id : queueId, ...(typeof body?.name === 'string' ? { name: body.name } : {}) } }
   }
 
   async updateRoutingConversation (conversationId: string, update: RoutingUpdate, ctx: CallContext): Promise<GenesysCallResult> {
