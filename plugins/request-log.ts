@@ -23,12 +23,15 @@ export function outcomeFor (request: FastifyRequest, reply: FastifyReply): strin
   return requestOutcome({ failure: request.failure, outcome: request.outcome, statusCode: reply.statusCode })
 }
 
+const ABORTED = 'client_aborted'
+
 export default fp(async (app) => {
   const { telemetry } = app
   app.decorateRequest('outcome', '')
   app.decorateRequest('failure', null)
 
   app.addHook('onResponse', async (request, reply) => {
+    if (request.outcome === ABORTED) return
     const route = request.routeOptions.url
     const { level, fields } = requestLine({
       method: request.method,
@@ -46,12 +49,17 @@ export default fp(async (app) => {
     telemetry.publish('httpRequest', { method: request.method, route: route ?? 'unmatched', statusCode: reply.statusCode, durationMs: reply.elapsedTime })
   })
 
-  // A client that hangs up before the answer gets no onResponse: say so once, the work itself goes on.
-  app.addHook('onRequestAbort', async (request) => {
-    request.log.warn({
-      method: request.method,
-      route: request.routeOptions.url ?? null,
-      outcome: 'client_aborted'
-    }, 'request aborted by the client')
+  // A client that hangs up before the answer gets no onResponse: say so once; the work itself goes on.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.once('close', () => {
+      if (reply.sent || reply.raw.writableFinished) return
+      request.outcome = ABORTED
+      request.log.warn({
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+        outcome: ABORTED
+      }, 'request aborted by the client')
+    })
   })
 }, { name: 'request-log', dependencies: ['telemetry'] })

@@ -4,7 +4,7 @@
 import { Ajv } from 'ajv'
 import { EnvSchema, type Env, type HandoffStrategyName } from './schemas/env.js'
 import { baseUrl, envProblems, parsePriority, regionProblem } from './config-checks.js'
-import { ConfigError, schemaProblems, type SchemaError } from './config-problems.js'
+import { ConfigError, schemaProblems, type ConfigProblem, type SchemaError } from './config-problems.js'
 
 export { EnvSchema, HANDOFF_STRATEGIES, type Env, type HandoffStrategyName } from './schemas/env.js'
 export { SAMPLE_SECRETS, productionProblems } from './config-checks.js'
@@ -121,7 +121,9 @@ export function loadConfig (raw: Record<string, unknown>): AppConfig {
   const problems = validateEnv(data) ? [] : schemaProblems((validateEnv.errors ?? []) as SchemaError[], given, CONDITIONS)
   const env = data as Env
   problems.push(...envProblems(env, new Set(problems.map(p => p.variable))))
-  if (problems.length > 0) throw new ConfigError(problems)
+  // In the order the variables are documented (.env.example follows the schema); production rules in their own order.
+  const order = (p: ConfigProblem): number => p.kind === 'production' ? Infinity : ENV_NAMES.indexOf(p.variable)
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => order(a) - order(b) || 0))
   return toAppConfig(env)
 }
 
