@@ -77,6 +77,9 @@ t.test('every answer class leaves exactly one line with its outcome, and the err
     // Expected failures come without a stack, on every line of the request.
     for (const line of log.lines.filter(l => l.reqId === reqId)) t.notMatch(JSON.stringify(line), /"stack"/, `${reqId}: "${String(line.msg)}" has no stack`)
   }
+  for (const reqId of ['invalid', 'badjson', 'unsigned', 'media', 'large', 'nowhere', 'noauth', 'metrics-bad']) {
+    t.equal(log.lines.filter(l => l.reqId === reqId).length, 1, `${reqId}: turned away before any work, so its request line is its only line`)
+  }
   t.equal(log.lines.filter(l => l.msg === 'request completed').length, expected.length, 'no request without its line, none with two')
   t.notOk(log.lines.some(l => l.msg === 'unhandled error'), 'no second error line')
   t.notMatch(log.text(), 'secret=1', 'query strings are not logged')
