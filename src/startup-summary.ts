@@ -45,6 +45,9 @@ export function startupSummary (config: AppConfig, version: string, nodeVersion 
   }
   const warnings: string[] = []
   if (config.webhookSecret === null) warnings.push('webhook signatures are off (WEBHOOK_SECRET is empty): anyone who reaches the port can post events; development only')
+  if (!handoff.context.redact && !config.history.storeRawText) {
+    warnings.push('HANDOFF_CONTEXT_REDACT=false, but the transcript still shows masked text: text is masked before it is stored unless STORE_RAW_TEXT=true')
+  }
   if (fields.metrics === 'closed') warnings.push('GET /metrics answers 401 until METRICS_TOKEN is set (it is closed by default outside development)')
   return { fields, warnings }
 }

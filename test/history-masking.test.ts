@@ -3,7 +3,7 @@
 // keeps the text as received.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent } from './helper.js'
+import { ADMIN_TOKEN, build, buildWithSimulator, captureLog, messagingEvent, newConversationId, postEvent } from './helper.js'
 import { keysUnder, rawClient, redisEnv, uniquePrefix } from './redis-helper.js'
 
 const TEXT = 'I paid with 4111 1111 1111 1111, write to jo.doe@example.com or call +44 20 7946 0958 about order 1234'
@@ -44,7 +44,10 @@ t.test('Redis never receives the raw text', async t => {
 })
 
 t.test('the context packet sent to Genesys is built from the masked history even with HANDOFF_CONTEXT_REDACT=false', async t => {
-  const { app, sim } = await buildWithSimulator(t, { envOverrides: { HANDOFF_CONTEXT_REDACT: 'false' } })
+  const log = captureLog('info')
+  const { app, sim } = await buildWithSimulator(t, { loggerInstance: log.logger, envOverrides: { HANDOFF_CONTEXT_REDACT: 'false' } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.match(log.lines.find(l => /HANDOFF_CONTEXT_REDACT=false/.test(String(l.msg))), { level: 40, msg: /unless STORE_RAW_TEXT=true/ }, 'the startup log says so')
   const id = newConversationId()
   t.equal((await postEvent(app, messagingEvent(id, 0.1, { text: TEXT }))).json().status, 'handoff_initiated')
   const customer = sim.state.conversation(id)?.participants.find(p => p.purpose === 'customer')
