@@ -33,7 +33,7 @@ export default fp(async (app) => {
   app.addHook('onResponse', async (request, reply) => {
     if (request.outcome === ABORTED) return
     const route = request.routeOptions.url
-    const { level, fields } = requestLine({
+    const { level, fields, msg } = requestLine({
       method: request.method,
       route,
       url: request.url,
@@ -45,7 +45,7 @@ export default fp(async (app) => {
       body: request.body,
       probe: request.routeOptions.config?.probe === true
     })
-    request.log[level](fields, 'request completed')
+    request.log[level](fields, msg)
     telemetry.publish('httpRequest', { method: request.method, route: route ?? 'unmatched', statusCode: reply.statusCode, durationMs: reply.elapsedTime })
   })
 

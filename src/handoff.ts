@@ -3,12 +3,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decide, type Policy } from './decision.js'
 import { maskSensitive } from './context-packet.js'
-import { ConversationEndedError, HandoffInProgressError } from './errors.js'
+import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
 import { errorFields, type Log } from './logger.js'
 import type { Decision } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
-import type { HistoryStore } from './store/types.js'
+import type { HandoffFailure, HistoryStore } from './store/types.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { Telemetry } from './telemetry.js'
 
@@ -137,6 +137,7 @@ export class HandoffService {
     const { store, strategy } = this.opts
     const target = decision.target ?? this.opts.policy.target
     const started = this.now()
+    let retries = 0
     let result
     try {
       const snapshot = strategy.needsHistory === true ? await store.get(conversationId) : null
@@ -148,6 +149,7 @@ export class HandoffService {
         decision,
         history: snapshot?.history ?? [],
         onRetry: (e) => {
+          retries++
           ctx.log.warn({ conversationId, operation: e.operation, genesysStatus: e.statusCode, transportCode: e.code, attempt: e.attempt, delayMs: e.delayMs }, 'retrying Genesys call')
         }
       })
@@ -163,10 +165,15 @@ export class HandoffService {
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
       ctx.log.warn({ conversationId, ...errorFields(err), durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
-      // too, the claim lapses on its own after its ttl.
-      await store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
-        ctx.log.warn({ conversationId, ...errorFields(releaseErr) }, 'could not release the handoff claim; it lapses on its own')
-      })
+      // too, the claim lapses on its own after its ttl. The failure is kept for operators.
+      await Promise.all([
+        store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
+          ctx.log.warn({ conversationId, ...errorFields(releaseErr) }, 'could not release the handoff claim; it lapses on its own')
+        }),
+        store.recordFailure(conversationId, failureRecord(err, this.now(), retries)).catch((recordErr: unknown) => {
+          ctx.log.warn({ conversationId, ...errorFields(recordErr) }, 'handoff failure not recorded')
+        })
+      ])
       throw err
     }
     try {
@@ -198,6 +205,17 @@ function settled (conversationId: string, handoff: HandoffRecord): Outcome {
     throw new ConversationEndedError(conversationId, String(handoff.details.reason ?? 'ended earlier'))
   }
   return { status: 'handed_off', conversationId, handoff }
+}
+
+/** What operators see of a failed attempt: the caller's error code and message, nothing internal. */
+function failureRecord (err: unknown, now: number, retries: number): HandoffFailure {
+  const known = err instanceof HttpError
+  return {
+    at: new Date(now).toISOString(),
+    code: known ? err.code : 'INTERNAL',
+    message: known ? err.message : 'internal error; see the service log',
+    retries
+  }
 }
 
 function toEntry (event: MessagingEvent, now: number, raw: boolean): HistoryEntry {

@@ -42,7 +42,11 @@ export function requestOutcome (facts: Pick<RequestFacts, 'failure' | 'outcome' 
   return facts.statusCode < 400 ? 'ok' : outcomeOf({ statusCode: facts.statusCode })
 }
 
-export function requestLine (facts: RequestFacts): { level: LineLevel, fields: Record<string, unknown> } {
+export const REQUEST_COMPLETED = 'request completed'
+/** The message of the request's line when it ended in a bug, so it stands out. */
+export const UNHANDLED_ERROR = 'unhandled error'
+
+export function requestLine (facts: RequestFacts): { level: LineLevel, fields: Record<string, unknown>, msg: string } {
   const { failure, statusCode } = facts
   const fields: Record<string, unknown> = {
     method: facts.method,
@@ -55,6 +59,7 @@ export function requestLine (facts: RequestFacts): { level: LineLevel, fields: R
   if (conversationId !== undefined) fields.conversationId = conversationId
   fields.outcome = requestOutcome(facts)
   let level: LineLevel = facts.probe && statusCode < 400 ? 'debug' : 'info'
+  let msg = REQUEST_COMPLETED
   if (statusCode >= 400) {
     level = 'warn'
     const err = failure as { code?: unknown, message?: unknown } | null | undefined
@@ -63,9 +68,10 @@ export function requestLine (facts: RequestFacts): { level: LineLevel, fields: R
     // Not a failure the service knows: a bug, worth its stack.
     if (statusCode === 500 && !(failure instanceof HttpError)) {
       level = 'error'
+      msg = UNHANDLED_ERROR
       fields.err = failure
       delete fields.error
     }
   }
-  return { level, fields }
+  return { level, fields, msg }
 }
