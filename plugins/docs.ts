@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { SERVICE_VERSION } from '../src/version.js'
 
 export default fp(async (app) => {
   await app.register(swagger, {
@@ -10,7 +11,7 @@ export default fp(async (app) => {
       info: {
         title: 'Genesys handoff service',
         description: 'Receives web-messaging events, decides from intent confidence whether the bot carries on, and hands the conversation to a human queue in Genesys Cloud exactly once.',
-        version: '0.1.0'
+        version: SERVICE_VERSION
       },
       tags: [
         { name: 'webhook', description: 'Messaging events from Genesys or the bot platform' },

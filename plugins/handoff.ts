@@ -23,6 +23,7 @@ export default fp(async (app) => {
       target: { queueId: handoff.queueId, skillIds: handoff.skillIds, priority: handoff.priority, languageId: handoff.languageId }
     },
     deadlineMs: handoff.deadlineMs,
+    storeRawText: app.config.history.storeRawText,
     telemetry: app.telemetry,
     log: app.log,
     // A done record lives in the store as long as the history does.

@@ -2,7 +2,7 @@
 // (tools/openapi.ts) are generated from it.
 import {
   ConversationEndedError, FASTIFY_ERROR_KINDS, HandoffInProgressError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
-  StoreUnavailableError, UnauthorizedError, type ErrorKind
+  RouteNotFoundError, StoreUnavailableError, UnauthorizedError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
 
@@ -22,6 +22,7 @@ export const ERRORS = {
   invalidSignature: InvalidSignatureError.kind,
   invalidTimestamp: InvalidTimestampError.kind,
   notFound: NotFoundError.kind,
+  routeNotFound: RouteNotFoundError.kind,
   conversationEnded: ConversationEndedError.kind,
   genesysRejected: GenesysRejectedError.kind,
   genesysUnavailable: GenesysUnavailableError.kind,

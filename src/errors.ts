@@ -91,6 +91,16 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/** No route for this method and path. */
+export class RouteNotFoundError extends HttpError {
+  static readonly kind = errorKind(404, 'ROUTE_NOT_FOUND', 'route_not_found',
+    'No route for this method and path', 'Route GET:/nowhere not found')
+
+  constructor (method: string, path: string) {
+    super(RouteNotFoundError.kind, `Route ${method}:${path} not found`)
+  }
+}
+
 /** The customer has left: there is nobody to hand off, now or on a retry. */
 export class ConversationEndedError extends HttpError {
   static readonly kind = errorKind(409, 'CONVERSATION_ENDED', 'conversation_ended',

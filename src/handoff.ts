@@ -2,9 +2,10 @@
 // several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decide, type Policy } from './decision.js'
+import { maskSensitive } from './context-packet.js'
 import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
 import { TransferOutcomeUnknownError } from './genesys/errors.js'
-import type { Log } from './logger.js'
+import { errorFields, type Log } from './logger.js'
 import type { Decision } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
@@ -38,6 +39,8 @@ export interface HandoffServiceOptions {
   log?: Log
   /** how long a completion the store did not take is kept and retried (default 24 h) */
   completionRetentionMs?: number
+  /** store message text as received; by default card numbers, e-mail addresses and phone numbers are masked */
+  storeRawText?: boolean
   now?: () => number
 }
 
@@ -77,12 +80,12 @@ export class HandoffService {
     // One conversation, one key, whatever case the sender writes its UUID in.
     const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
-    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()))
-    const outcome = await this.respond(event, this.known(conversationId, appended.handoff), ctx)
+    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now(), this.opts.storeRawText === true))
+    const outcome = await this.respond(event, this.known(conversationId, appended.handoff), appended.duplicate, ctx)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }
 
-  private async respond (event: MessagingEvent, handoff: HandoffRecord, ctx: HandleContext): Promise<Outcome> {
+  private async respond (event: MessagingEvent, handoff: HandoffRecord, duplicate: boolean, ctx: HandleContext): Promise<Outcome> {
     const { conversationId } = event
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
@@ -94,7 +97,9 @@ export class HandoffService {
       confidence: decision.confidence,
       threshold: decision.threshold,
       action: decision.action,
-      reason: decision.reason
+      reason: decision.reason,
+      // a redelivered messageId: decided again (a handoff it wanted may still be pending), recorded once
+      ...(duplicate ? { duplicate: true } : {})
     }, 'decision')
 
     if (handoff.state === 'none' && decision.action === 'CONTINUE_BOT') return { status: 'bot_continuing', conversationId, decision }
@@ -167,7 +172,7 @@ export class HandoffService {
         history: snapshot?.history ?? [],
         onRetry: (e) => {
           retries++
-          ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
+          ctx.log.warn({ conversationId, operation: e.operation, genesysStatus: e.statusCode, transportCode: e.code, attempt: e.attempt, delayMs: e.delayMs }, 'retrying Genesys call')
         }
       })
     } catch (err) {
@@ -179,17 +184,17 @@ export class HandoffService {
         throw err
       }
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
-      ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
+      ctx.log.warn({ conversationId, ...errorFields(err), durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. A transfer Genesys may
       // still be handling keeps it until the Retry-After, so no other event transfers meanwhile. If the
       // store is away too, the claim lapses on its own after its ttl. The failure is kept for operators.
       const holdMs = err instanceof TransferOutcomeUnknownError ? err.retryAfterSeconds * 1000 : 0
       await Promise.all([
         store.releaseHandoff(conversationId, claimId, holdMs).catch((releaseErr: unknown) => {
-          ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
+          ctx.log.warn({ conversationId, ...errorFields(releaseErr) }, 'could not release the handoff claim; it lapses on its own')
         }),
         store.recordFailure(conversationId, failureRecord(err, this.now(), retries)).catch((recordErr: unknown) => {
-          ctx.log.warn({ conversationId, err: recordErr }, 'handoff failure not recorded')
+          ctx.log.warn({ conversationId, ...errorFields(recordErr) }, 'handoff failure not recorded')
         })
       ])
       throw err
@@ -245,11 +250,13 @@ function failureRecord (err: unknown, now: number, retries: number): HandoffFail
   }
 }
 
-function toEntry (event: MessagingEvent, now: number): HistoryEntry {
+function toEntry (event: MessagingEvent, now: number, raw: boolean): HistoryEntry {
+  const text = event.text ?? ''
   return {
     event: event.event,
     intent: { intent: event.intent?.intent ?? 'unknown', confidence: event.intent?.confidence ?? 0 },
-    text: event.text ?? '',
+    // Masked before it is stored: the history outlives the conversation (HISTORY_TTL_SECONDS) and is shown to operators.
+    text: raw ? text : maskSensitive(text),
     timestamp: new Date(now).toISOString(),
     ...(event.messageId !== undefined ? { messageId: event.messageId } : {})
   }

@@ -1,5 +1,6 @@
 import { openSync } from 'node:fs'
 import pino, { type BaseLogger, type Logger } from 'pino'
+import { HttpError } from './errors.js'
 
 /** What the domain modules log through (a request's child logger in the service). */
 export type Log = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>
@@ -45,4 +46,13 @@ export function createLogger (level: string, dest: number | string = 1): Logger 
   // A file is opened here, synchronously, so the destination is ready even if the process exits at once.
   const fd = typeof dest === 'number' ? dest : openSync(dest, 'a')
   return pino(loggerOptions(level), pino.destination({ dest: fd, sync: false }))
+}
+
+/**
+ * An error as log fields: an expected failure (HttpError: a Genesys refusal, an outage, an ended
+ * conversation) by its code and message, without a stack; anything else whole, stack included.
+ */
+export function errorFields (err: unknown): Record<string, unknown> {
+  if (err instanceof HttpError) return { errorCode: err.code, error: err.message }
+  return { err }
 }

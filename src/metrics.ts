@@ -42,6 +42,7 @@ export class ServiceMetrics {
   private readonly storeErrors: Counter<'operation'>
   private readonly tokenFetches: Counter
   private readonly unrecordedCompletions: Gauge
+  private readonly httpSeconds: Histogram<'method' | 'route' | 'status_code'>
 
   constructor (opts: MetricsOptions) {
     this.maxIntentLabels = opts.maxIntentLabels
@@ -81,6 +82,13 @@ export class ServiceMetrics {
       registers
     })
     this.tokenFetches = new Counter({ name: 'genesys_token_fetches_total', help: 'OAuth token requests sent to Genesys', registers })
+    this.httpSeconds = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer a request, by method, route template ("unmatched" when none) and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers
+    })
     this.storeErrors = new Counter({
       name: 'history_store_errors_total', help: 'History store operations that failed', labelNames: ['operation'], registers
     })
@@ -104,6 +112,9 @@ export class ServiceMetrics {
     telemetry.subscribe('tokenFetch', () => { this.tokenFetches.inc() })
     telemetry.subscribe('storeError', ({ operation }) => { this.storeErrors.inc({ operation }) })
     telemetry.subscribe('completionBacklog', ({ size }) => { this.unrecordedCompletions.set(size) })
+    telemetry.subscribe('httpRequest', ({ method, route, statusCode, durationMs }) => {
+      this.httpSeconds.observe({ method, route, status_code: String(statusCode) }, durationMs / 1000)
+    })
   }
 
   async text (): Promise<string> {

@@ -22,11 +22,15 @@ export interface TelemetryEvents {
   completionBacklog: { size: number }
   /** a webhook was answered */
   webhook: { outcome: string }
+  /** any request was answered (route: the URL template, or "unmatched") */
+  httpRequest: { method: string, route: string, statusCode: number, durationMs: number }
 }
 
 export type TelemetryName = keyof TelemetryEvents
 
-const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'completionBacklog', 'webhook']
+const NAMES: TelemetryName[] = [
+  'decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'completionBacklog', 'webhook', 'httpRequest'
+]
 
 export class Telemetry {
   private readonly channels: Record<TelemetryName, diagnostics.Channel>

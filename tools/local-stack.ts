@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { build } from '../plugins/app.js'
 import { loggerOptions } from '../src/logger.js'
 import { startSimulator, type Simulator } from './simulator/app.js'
+import { DEMO_QUEUE } from './simulator/state.js'
 
 export interface LocalStack {
   app: FastifyInstance
@@ -18,14 +19,16 @@ export async function startLocalStack (opts: { defaultLogLevel: string, pretty?:
   const clientId = 'demo-client'
   const clientSecret = randomBytes(16).toString('hex')
   const adminToken = process.env.ADMIN_TOKEN ?? 'demo-admin-token'
+  const queueId = process.env.HANDOFF_QUEUE_ID ?? DEMO_QUEUE.id
   const sim = await startSimulator({
     clientId,
     clientSecret,
     port: Number(process.env.SIMULATOR_PORT ?? 0),
-    queueDelayMs: Number(process.env.SIMULATOR_QUEUE_DELAY_MS ?? 300)
+    queueDelayMs: Number(process.env.SIMULATOR_QUEUE_DELAY_MS ?? 300),
+    queues: { [queueId]: DEMO_QUEUE.name }
   })
   const env: Record<string, unknown> = {
-    HANDOFF_QUEUE_ID: 'c0ffee00-0000-4000-8000-000000000001',
+    HANDOFF_QUEUE_ID: queueId,
     HANDOFF_SKILL_ID: 'c0ffee00-0000-4000-8000-000000000002',
     HANDOFF_PRIORITY: '10',
     HANDOFF_QUEUE_POLL_INTERVAL_MS: '100',

@@ -1,15 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { InvalidSignatureError, InvalidTimestampError, outcomeOf } from '../../src/errors.js'
+import { InvalidSignatureError, InvalidTimestampError } from '../../src/errors.js'
 import { ERRORS } from '../../src/error-catalogue.js'
 import { errorResponses } from '../../src/schemas/errors.js'
 import { MessagingEventSchema, MessagingEventWithIdSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignature, timestampProblem, verifySignature } from '../../src/webhook-signature.js'
+import { outcomeFor } from '../request-log.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** what the webhook came to (metrics label), set once the answer is known */
-    webhookOutcome: string
     signatureVerified: boolean
   }
 }
@@ -18,7 +17,6 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const secret = app.config.webhookSecret
   const { toleranceSeconds, requireTimestamp, requireMessageId } = app.config.webhook
   const { telemetry } = app
-  app.decorateRequest('webhookOutcome', '')
   app.decorateRequest('signatureVerified', false)
 
   // Webhooks are JSON only: anything else is 415, not a string the schema then rejects. The body is read as
@@ -65,13 +63,13 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     // ... and one that had no body to verify before it reaches validation or the store.
     preValidation: async (request) => { requireSignature(request) },
-    onError: async (request, _reply, err) => { request.webhookOutcome = outcomeOf(err) },
     onResponse: async (request, reply) => {
-      telemetry.publish('webhook', { outcome: request.webhookOutcome !== '' ? request.webhookOutcome : reply.statusCode < 400 ? 'ok' : 'error' })
+      telemetry.publish('webhook', { outcome: outcomeFor(request, reply) })
     }
   }, async (request) => {
     const result = await app.handoff.handle(request.body, { log: request.log, requestId: request.id })
-    request.webhookOutcome = result.status
+    // A redelivery is answered like the first delivery but labelled as what it is.
+    request.outcome = result.duplicate === true ? 'duplicate' : result.status
     return result
   })
 }

@@ -1,5 +1,5 @@
-// The environment the service is configured from, validated at startup by @fastify/env. Required settings
-// have no default; SESSION_SECRET is required only when ADMIN_TOKEN turns the operator routes on.
+// The environment the service is configured from, validated at startup (src/config.ts loadConfig). Required
+// settings have no default; SESSION_SECRET is required only when ADMIN_TOKEN turns the operator routes on.
 import { Type, type Static } from 'typebox'
 
 export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata'] as const
@@ -21,6 +21,8 @@ export const EnvSchema = Type.Object({
   GENESYS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
   GENESYS_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 0, default: 10000 }),
   GENESYS_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 32 }),
+  // Fetch a token and read the handoff queue at startup (skipped when no OAuth client is configured).
+  GENESYS_STARTUP_CHECK: Type.Boolean({ default: true }),
   HANDOFF_QUEUE_ID: Type.String({ minLength: 1 }),
   HANDOFF_STRATEGY: Type.Enum(HANDOFF_STRATEGIES, { default: 'platform-api' }),
   HANDOFF_SKILL_ID: Type.String({ default: '' }),
@@ -43,6 +45,8 @@ export const EnvSchema = Type.Object({
   WEBHOOK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 65536 }),
   DOCS_ENABLED: Type.Optional(Type.Boolean()),
   MESSAGE_DEDUPE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  // Keep message text as received; by default card numbers and e-mail addresses are masked before storing.
+  STORE_RAW_TEXT: Type.Boolean({ default: false }),
   REDIS_URL: Type.String({ default: '' }),
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'handoff:' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),

@@ -1,0 +1,121 @@
+// Checks the schema cannot express: Genesys region and URLs, the priority, the Redis URL, and what
+// production refuses. Each returns problems instead of throwing, so all of them are reported together.
+import { parseTrustProxy } from './trust-proxy.js'
+import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
+import { problem, type ConfigProblem } from './config-problems.js'
+import type { Env } from './schemas/env.js'
+
+/** The base URL (override or region default) without its trailing slash, or the problem with it. */
+export function baseUrl (name: string, override: string | undefined, host: string): { url: string } | ConfigProblem {
+  const url = override !== undefined && override !== '' ? override : `https://${host}`
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return problem(name, `is not a valid URL: ${url}`)
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return problem(name, `must be an http(s) URL: ${url}`)
+  return { url: url.replace(/\/+$/, '') }
+}
+
+export function redisUrlProblem (url: string): ConfigProblem | null {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    // Never echo the value: it may carry a password.
+    return problem('REDIS_URL', 'is not a valid URL (expected redis://[:password@]host:port[/db])')
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    return problem('REDIS_URL', `must use redis:// or rediss://, not ${parsed.protocol}//`)
+  }
+  return null
+}
+
+/** A region must be one Genesys runs, unless both base URLs are given explicitly (simulator, proxy). */
+export function regionProblem (region: string, apiBaseUrl?: string, loginBaseUrl?: string): ConfigProblem | null {
+  const overridden = (apiBaseUrl ?? '') !== '' && (loginBaseUrl ?? '') !== ''
+  if (overridden || isGenesysRegion(region)) return null
+  return problem('GENESYS_REGION', `'${region}' is not a Genesys Cloud region; use one of: ${Object.keys(GENESYS_REGIONS).join(', ')} ` +
+    '(or set both GENESYS_API_BASE_URL and GENESYS_LOGIN_BASE_URL)')
+}
+
+/** `''` → null (the queue's default); otherwise a whole number from 0. */
+/** Genesys' documented range for a conversation's routing priority. */
+export const MAX_PRIORITY = 25_000_000
+
+export function parsePriority (value: string): { priority: number | null } | ConfigProblem {
+  const text = value.trim()
+  if (text === '') return { priority: null }
+  const number = /^-?\d{1,8}$/.test(text) ? Number(text) : NaN
+  if (!(Math.abs(number) <= MAX_PRIORITY)) {
+    return problem('HANDOFF_PRIORITY', `must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY} (or empty for the queue's default), not '${value}'`)
+  }
+  return { priority: number }
+}
+
+// Values shipped in samples, the demo, the compose file and the docs: never acceptable as real secrets.
+export const SAMPLE_SECRETS = new Set([
+  'demo-secret', 'demo-admin-token', 'demo-webhook-secret', 'secret', 'password', 'changeme', 'change-me',
+  'admin', 'token', 'webhook-secret', 'session-secret'
+])
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|example|placeholder|your[-_ ]|x{8,}/i
+const MIN_TOKEN_LENGTH = 16
+
+function weakSecret (value: string): string | null {
+  if (SAMPLE_SECRETS.has(value.toLowerCase()) || PLACEHOLDER.test(value)) return 'is a sample/default value'
+  if (new Set(value).size < 4) return 'is too repetitive'
+  return null
+}
+
+/** Why the settings are unsafe for production (empty when they are fine); `skip` holds variables already reported. */
+export function productionProblems (env: Env, skip: ReadonlySet<string> = new Set()): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const add = (variable: string, text: string): void => { if (!skip.has(variable)) problems.push(problem(variable, text, 'production')) }
+  if (env.WEBHOOK_SECRET === '') add('WEBHOOK_SECRET', 'is required (unsigned webhooks would be accepted)')
+  for (const [name, value] of [['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL], ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL]] as const) {
+    if (value !== undefined && value !== '' && !value.startsWith('https://')) add(name, 'must be an https:// URL (the client secret and tokens would travel in clear)')
+  }
+  if (env.SESSION_COOKIE_SECURE === false && !skip.has('SESSION_COOKIE_SECURE')) {
+    problems.push({ variable: 'SESSION_COOKIE_SECURE', text: 'SESSION_COOKIE_SECURE=false would send operator session cookies over plain HTTP', kind: 'production' })
+  }
+  const secrets: Array<[string, string, number]> = [
+    ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
+    ['SESSION_SECRET', env.SESSION_SECRET ?? '', 32],
+    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
+    ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
+    ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
+  ]
+  for (const [name, value, minLength] of secrets) {
+    if (value === '' || value === undefined) continue
+    const weak = weakSecret(value)
+    if (weak !== null) add(name, weak)
+    else if (value.length < minLength) add(name, `must be at least ${minLength} characters`)
+  }
+  return problems
+}
+
+/** Every problem the schema cannot see, for the variables it accepted (`skip` holds those it did not). */
+export function envProblems (env: Env, skip: ReadonlySet<string> = new Set()): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const push = (found: ConfigProblem | null): void => { if (found !== null && !skip.has(found.variable)) problems.push(found) }
+  push(regionProblem(env.GENESYS_REGION, env.GENESYS_API_BASE_URL, env.GENESYS_LOGIN_BASE_URL))
+  for (const [name, override, host] of [
+    ['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL, `api.${env.GENESYS_REGION}`],
+    ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL, `login.${env.GENESYS_REGION}`]
+  ] as const) {
+    const url = baseUrl(name, override, host)
+    // A bad region already makes the default URL meaningless: only a bad override is worth its own line.
+    if ('variable' in url && override !== undefined && override !== '') push(url)
+  }
+  const priority = parsePriority(env.HANDOFF_PRIORITY ?? '')
+  if ('variable' in priority) push(priority)
+  if (typeof env.REDIS_URL === 'string' && env.REDIS_URL !== '') push(redisUrlProblem(env.REDIS_URL))
+  try {
+    parseTrustProxy(env.TRUST_PROXY ?? '')
+  } catch (err) {
+    push(problem('TRUST_PROXY', err instanceof Error ? err.message.replace(/^TRUST_PROXY /, '') : String(err)))
+  }
+  if (env.NODE_ENV === 'production') problems.push(...productionProblems(env, skip))
+  return problems
+}
