@@ -1,6 +1,7 @@
 // Settings come from the environment (validated by @fastify/env against this schema) and are turned into
 // one typed, nested AppConfig that the rest of the service reads.
 import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
+import { redisTarget, type RedisTarget } from './store/redis-connection.js'
 
 export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata'] as const
 export type HandoffStrategyName = typeof HANDOFF_STRATEGIES[number]
@@ -52,6 +53,14 @@ export const envSchema = {
     REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 100, default: 'handoff:' },
     REDIS_COMMAND_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 1000 },
     REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 3000 },
+    // --- Redis topology: at most one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS (src/store/redis-connection.ts) ---
+    REDIS_CLUSTER_NODES: { type: 'string', default: '' },
+    REDIS_SENTINELS: { type: 'string', default: '' },
+    REDIS_SENTINEL_NAME: { type: 'string', default: '' },
+    REDIS_USERNAME: { type: 'string', default: '' },
+    REDIS_PASSWORD: { type: 'string', default: '' },
+    REDIS_SENTINEL_PASSWORD: { type: 'string', default: '' },
+    // --- end Redis topology ---
     WEBHOOK_SECRET: { type: 'string', default: '' },
     METRICS_TOKEN: { type: 'string', default: '' },
     METRICS_MAX_INTENT_LABELS: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
@@ -101,6 +110,14 @@ export interface Env {
   REDIS_KEY_PREFIX: string
   REDIS_COMMAND_TIMEOUT_MS: number
   REDIS_CONNECT_TIMEOUT_MS: number
+  // --- Redis topology ---
+  REDIS_CLUSTER_NODES: string
+  REDIS_SENTINELS: string
+  REDIS_SENTINEL_NAME: string
+  REDIS_USERNAME: string
+  REDIS_PASSWORD: string
+  REDIS_SENTINEL_PASSWORD: string
+  // --- end Redis topology ---
   WEBHOOK_SECRET: string
   METRICS_TOKEN: string
   METRICS_MAX_INTENT_LABELS: number
@@ -111,7 +128,7 @@ export interface Env {
 }
 
 export interface RedisConfig {
-  url: string
+  target: RedisTarget
   keyPrefix: string
   commandTimeoutMs: number
   connectTimeoutMs: number
@@ -202,18 +219,26 @@ function baseUrl (name: string, override: string | undefined, host: string): str
   return url.replace(/\/+$/, '')
 }
 
-function redisUrl (url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    // Never echo the value: it may carry a password.
-    throw new Error('REDIS_URL is not a valid URL (expected redis://[:password@]host:port[/db])')
+/** The shared store's settings; null → embedded memory store. */
+function redisConfig (env: Env): RedisConfig | null {
+  const target = redisTarget({
+    url: env.REDIS_URL,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+    sentinels: env.REDIS_SENTINELS,
+    sentinelName: env.REDIS_SENTINEL_NAME,
+    username: env.REDIS_USERNAME,
+    password: env.REDIS_PASSWORD,
+    sentinelPassword: env.REDIS_SENTINEL_PASSWORD
+  })
+  if (target === null) return null
+  // A hash tag in the prefix would put every conversation on one cluster slot.
+  if (target.kind === 'cluster' && /[{}]/.test(env.REDIS_KEY_PREFIX)) throw new Error('REDIS_KEY_PREFIX must not contain { or } on a Redis Cluster')
+  return {
+    target,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new Error(`REDIS_URL must use redis:// or rediss://, not ${parsed.protocol}//`)
-  }
-  return url
 }
 
 /** A region must be one Genesys runs, unless both base URLs are given explicitly (simulator, proxy). */
@@ -320,14 +345,7 @@ export function toAppConfig (env: Env): AppConfig {
       maxConversations: env.HISTORY_MAX_CONVERSATIONS,
       dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS
     },
-    redis: env.REDIS_URL === ''
-      ? null
-      : {
-          url: redisUrl(env.REDIS_URL),
-          keyPrefix: env.REDIS_KEY_PREFIX,
-          commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-          connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
-        },
+    redis: redisConfig(env),
     session: {
       secret: env.SESSION_SECRET,
       cookieSecure: env.SESSION_COOKIE_SECURE ?? production

@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls } from './helper.js'
-import { keysUnder, rawClient, redisEnv, uniquePrefix } from './redis-helper.js'
+import { keysUnder, rawClient, redisEnv, SHARED_REDIS_URL, uniquePrefix } from './redis-helper.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -162,7 +162,7 @@ t.test('operator sessions live on Redis and work from either instance', async t 
 t.test('session store get/set/destroy', async t => {
   const prefix = uniquePrefix(t)
   const store = new RedisHistoryStore({
-    url: 'redis://127.0.0.1:6379', keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
+    target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
   })
   t.teardown(async () => { await store.close() })
   t.equal(await store.connect(), true)
