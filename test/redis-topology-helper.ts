@@ -91,7 +91,7 @@ export interface TestCluster {
   healthy: () => Promise<void>
 }
 
-/** Three masters, no replicas, password-protected; slots spread by redis-cli. */
+/** Three masters, no replicas, password-protected, persisted with AOF; slots spread by redis-cli. */
 export async function startCluster (t: Teardown): Promise<TestCluster> {
   const root = await tempDir(t, 'cluster')
   const masters: RedisProcess[] = []
@@ -100,7 +100,9 @@ export async function startCluster (t: Teardown): Promise<TestCluster> {
     masters.push(await serverProcess(t, root, `node${i}`, [
       'cluster-enabled yes', `cluster-port ${busPort}`, 'cluster-config-file nodes.conf',
       // quick failure detection keeps the outage test short
-      'cluster-node-timeout 1000', `requirepass ${CLUSTER_PASSWORD}`, `masterauth ${CLUSTER_PASSWORD}`
+      'cluster-node-timeout 1000', `requirepass ${CLUSTER_PASSWORD}`, `masterauth ${CLUSTER_PASSWORD}`,
+      // no replicas here: a killed master keeps its data through the append-only file
+      'appendonly yes', 'appendfsync always'
     ], { password: CLUSTER_PASSWORD }))
   }
   await Promise.all(masters.map(async m => { await m.start() }))

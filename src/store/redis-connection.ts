@@ -164,19 +164,25 @@ export async function connectWithin (client: RedisClient, ms: number): Promise<b
 
 /**
  * Readiness: every node that owns data answers. On a cluster that is the master of every slot, so a master
- * that is down shows at once, before the cluster itself declares the failure.
+ * that is down shows at once, before the cluster itself declares the failure; a failed check also refreshes
+ * the client's slot map, so a master that came back (or a promoted replica) is found without other traffic.
  */
 export async function pingAll (client: RedisClient): Promise<void> {
   if (!(client instanceof Cluster)) {
     await client.ping()
     return
   }
-  const masters = new Map(client.nodes('master').map(node => [`${node.options.host ?? ''}:${node.options.port ?? ''}`, node]))
-  const owners = new Set(client.slots.map(nodes => nodes[0]).filter(key => key !== undefined))
-  if (owners.size === 0) throw new Error('no cluster slots known yet')
-  await Promise.all([...owners].map(async owner => {
-    const node = masters.get(owner)
-    if (node === undefined) throw new Error('the master of some cluster slots is unreachable')
-    await node.ping()
-  }))
+  try {
+    const masters = new Map(client.nodes('master').map(node => [`${node.options.host ?? ''}:${node.options.port ?? ''}`, node]))
+    const owners = new Set(client.slots.map(nodes => nodes[0]).filter(key => key !== undefined))
+    if (owners.size === 0) throw new Error('no cluster slots known yet')
+    await Promise.all([...owners].map(async owner => {
+      const node = masters.get(owner)
+      if (node === undefined) throw new Error('the master of some cluster slots is unreachable')
+      await node.ping()
+    }))
+  } catch (err) {
+    client.refreshSlotsCache()
+    throw err
+  }
 }
