@@ -163,6 +163,26 @@ export async function connectWithin (client: RedisClient, ms: number): Promise<b
 }
 
 /**
+ * Reconnects a client that ended without being closed: ioredis ends a Sentinel client when a failover notice
+ * cuts its reconnect short (the master had just died). Returns the function that stops this, for close().
+ */
+export function reviveWhenEnded (client: RedisClient, delayMs = MAX_RECONNECT_DELAY_MS): () => void {
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  const onEnd = (): void => {
+    if (stopped) return
+    // A failed attempt ends the client again, which schedules the next one.
+    timer = setTimeout(() => { if (!stopped) client.connect().catch(() => {}) }, delayMs)
+  }
+  client.on('end', onEnd)
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+    client.off('end', onEnd)
+  }
+}
+
+/**
  * Readiness: every node that owns data answers. On a cluster that is the master of every slot, so a master
  * that is down shows at once, before the cluster itself declares the failure; a failed check also refreshes
  * the client's slot map, so a master that came back (or a promoted replica) is found without other traffic.

@@ -8,7 +8,7 @@ import { ReplyError } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SessionStore } from '@fastify/session'
 import { StoreUnavailableError } from '../errors.js'
-import { connectWithin, createRedisClient, pingAll, type RedisClient, type RedisTarget } from './redis-connection.js'
+import { connectWithin, createRedisClient, pingAll, reviveWhenEnded, type RedisClient, type RedisTarget } from './redis-connection.js'
 import { conversationKeys } from './redis-scripts.js'
 import { RedisSessionStore } from './redis-session.js'
 import type {
@@ -40,11 +40,13 @@ export class RedisHistoryStore implements HistoryStore {
   private readonly opts: RedisStoreOptions
   private readonly now: () => number
   private reachable = true
+  private readonly stopReviving: () => void
 
   constructor (opts: RedisStoreOptions) {
     this.opts = opts
     this.now = opts.now ?? Date.now
     this.client = createRedisClient(opts.target, opts)
+    this.stopReviving = reviveWhenEnded(this.client)
     // Without an 'error' listener a lost connection would crash the process; log the transitions only.
     this.client.on('error', (err: Error) => {
       if (!this.reachable) return
@@ -108,12 +110,9 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async close (): Promise<void> {
-    if (this.client.status === 'ready') {
-      try {
-        await this.client.quit()
-        return
-      } catch {}
-    }
+    this.stopReviving()
+    if (this.client.status === 'ready') await this.client.quit().catch(() => {})
+    // Also ends the helper connections QUIT leaves open (the sentinels watched for a failover).
     this.client.disconnect()
   }
 
