@@ -6,7 +6,7 @@ import type { Result } from 'ioredis'
 
 // KEYS: history, handoff, message marker. ARGV: entry, maxEvents, ttlSeconds, hasMessageId, dedupeTtlSeconds.
 // Returns { events kept, handoff record JSON or '', 1 if the messageId was seen before }.
-const APPEND = `
+export const APPEND = `
 local duplicate = 0
 if ARGV[4] == '1' and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then
   duplicate = 1
@@ -33,14 +33,14 @@ return { events, handoff, duplicate }
 `
 
 // KEYS: handoff. ARGV: pending record JSON, claim ttl ms. Returns '' when taken, else the current record.
-const CLAIM = `
+export const CLAIM = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return '' end
 return redis.call('GET', KEYS[1])
 `
 
 // KEYS: handoff. ARGV: claimId, done record JSON, ttlSeconds. A lapsed claim nobody else took still
 // completes: the routing update did happen.
-const COMPLETE = `
+export const COMPLETE = `
 local current = redis.call('GET', KEYS[1])
 if current then
   local record = cjson.decode(current)
@@ -51,7 +51,7 @@ return 1
 `
 
 // KEYS: handoff. ARGV: claimId. Only the claim's holder can release it.
-const RELEASE = `
+export const RELEASE = `
 local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current).claimId == ARGV[1] then
   redis.call('DEL', KEYS[1])
