@@ -14,7 +14,7 @@ import type { HandoffStrategy, StrategyContext } from './types.js'
 export const TRANSFER_RETRY: RetryPolicy = { statusCodes: [429], errorCodes: NOT_SENT_ERROR_CODES }
 
 /** Time allowed past the deadline to learn whether a transfer with an unclear outcome took effect. */
-const VERIFY_WINDOW_MS = 3000
+export const VERIFY_WINDOW_MS = 3000
 
 const AGENT_PURPOSES = new Set(['agent', 'user'])
 const NOT_REPLACEABLE = new Set(['customer', 'external', 'acd', ...AGENT_PURPOSES])
