@@ -1,16 +1,5 @@
-// The handoff decision: a pure function of the policy and the event, so it can be tested without a server
-// and later grow into a policy engine (history-aware rules, versions) without touching the transport.
-
-export type Action = 'HANDOFF' | 'CONTINUE_BOT'
-
-export interface RoutingTarget {
-  queueId: string
-  /** skills the agent must have (empty: any agent of the queue) */
-  skillIds: string[]
-  /** routing priority (points are minutes of queue time); null leaves the queue's default */
-  priority: number | null
-  languageId: string | null
-}
+// The handoff decision: a pure function of the policy and the event, so it can be tested without a server.
+import type { Decision, RoutingTarget } from './schemas/decision.js'
 
 export interface Policy {
   threshold: number
@@ -20,17 +9,6 @@ export interface Policy {
 export interface IntentInput {
   intent?: string
   confidence?: number
-}
-
-export interface Decision {
-  action: Action
-  intent: string
-  confidence: number
-  threshold: number
-  /** the rule that decided, stable for reporting */
-  rule: 'confidence_below_threshold' | 'confidence_meets_threshold'
-  reason: string
-  target: RoutingTarget | null
 }
 
 export function decide (policy: Policy, intent: IntentInput | undefined): Decision {

@@ -2,7 +2,7 @@
 // tests). Every label value is bounded: statuses and outcomes come from fixed sets, Genesys endpoints are
 // templated without ids, and intents are capped at a configured number of distinct values.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { HandoffOutcome } from './handoff.js'
+import type { Telemetry } from './telemetry.js'
 
 export interface MetricsOptions {
   /** distinct intent label values kept before the rest count as "other" */
@@ -40,7 +40,7 @@ export class ServiceMetrics {
   private readonly genesysRequests: Counter<'method' | 'endpoint' | 'status'>
   private readonly genesysRetries: Counter<'operation' | 'reason'>
   private readonly storeErrors: Counter<'operation'>
-  private tokenFetchCount: () => number = () => 0
+  private readonly tokenFetches: Counter
 
   constructor (opts: MetricsOptions) {
     this.maxIntentLabels = opts.maxIntentLabels
@@ -79,53 +79,24 @@ export class ServiceMetrics {
       labelNames: ['operation', 'reason'],
       registers
     })
-    const tokenFetches = (): number => this.tokenFetchCount()
-    // eslint-disable-next-line no-new -- registered on the registry; read through tokenFetchCount
-    new Counter({
-      name: 'genesys_token_fetches_total',
-      help: 'OAuth token requests sent to Genesys',
-      registers,
-      collect () {
-        this.reset()
-        this.inc(tokenFetches())
-      }
-    })
+    this.tokenFetches = new Counter({ name: 'genesys_token_fetches_total', help: 'OAuth token requests sent to Genesys', registers })
     this.storeErrors = new Counter({
       name: 'history_store_errors_total', help: 'History store operations that failed', labelNames: ['operation'], registers
     })
   }
 
-  webhook (outcome: string): void {
-    this.webhooks.inc({ outcome })
-  }
-
-  decision (action: string, intent: string): void {
-    this.decisions.inc({ action, intent: this.intentLabel(intent) })
-  }
-
-  handoff (outcome: HandoffOutcome, durationMs: number): void {
-    this.handoffSeconds.observe({ outcome }, durationMs / 1000)
-  }
-
-  handoffWarning (): void {
-    this.handoffWarnings.inc()
-  }
-
-  genesysCall (method: string, url: string, status: number | 'error' | 'timeout'): void {
-    this.genesysRequests.inc({ method, endpoint: endpointTemplate(url), status: String(status) })
-  }
-
-  retry (operation: string, reason: string): void {
-    this.genesysRetries.inc({ operation: bounded(operation), reason: bounded(reason) })
-  }
-
-  storeError (operation: string): void {
-    this.storeErrors.inc({ operation })
-  }
-
-  /** The token-fetch counter reads the auth client's own count. */
-  countTokenFetches (read: () => number): void {
-    this.tokenFetchCount = read
+  /** Counts what the service's modules publish. */
+  subscribe (telemetry: Telemetry): void {
+    telemetry.subscribe('webhook', ({ outcome }) => { this.webhooks.inc({ outcome }) })
+    telemetry.subscribe('decision', ({ action, intent }) => { this.decisions.inc({ action, intent: this.intentLabel(intent) }) })
+    telemetry.subscribe('handoff', ({ outcome, durationMs }) => { this.handoffSeconds.observe({ outcome }, durationMs / 1000) })
+    telemetry.subscribe('handoffWarning', () => { this.handoffWarnings.inc() })
+    telemetry.subscribe('genesysCall', ({ method, url, status }) => {
+      this.genesysRequests.inc({ method, endpoint: endpointTemplate(url), status: String(status) })
+    })
+    telemetry.subscribe('genesysRetry', ({ operation, reason }) => { this.genesysRetries.inc({ operation: bounded(operation), reason: bounded(reason) }) })
+    telemetry.subscribe('tokenFetch', () => { this.tokenFetches.inc() })
+    telemetry.subscribe('storeError', ({ operation }) => { this.storeErrors.inc({ operation }) })
   }
 
   async text (): Promise<string> {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parse, parseAllDocuments } from 'yaml'
 import type { FastifyInstance } from 'fastify'
 import { build } from './helper.js'
-import { envSchema } from '../src/config.js'
+import { EnvSchema } from '../src/schemas/env.js'
 import { VERIFY_WINDOW_MS } from '../src/strategies/platform-api.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -19,7 +19,7 @@ export const readText = (...parts: string[]): string => readFileSync(repoFile(..
 // --- the service ---
 
 type EnvProperty = { default?: unknown, type?: string }
-const properties = envSchema.properties as Record<string, EnvProperty>
+const properties = EnvSchema.properties as Record<string, EnvProperty>
 
 /** Every setting the service reads. */
 export const ENV_NAMES: string[] = Object.keys(properties)

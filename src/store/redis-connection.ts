@@ -12,7 +12,7 @@ const Credentials = {
   password: Type.Optional(Type.String())
 }
 
-export const RedisTarget = Type.Union([
+export const RedisTargetSchema = Type.Union([
   Type.Object({ kind: Type.Literal('single'), url: Type.String() }),
   Type.Object({ kind: Type.Literal('cluster'), nodes: Type.Array(HostPort, { minItems: 1 }), ...Credentials }),
   Type.Object({
@@ -24,7 +24,7 @@ export const RedisTarget = Type.Union([
     sentinelPassword: Type.Optional(Type.String())
   })
 ])
-export type RedisTarget = Static<typeof RedisTarget>
+export type RedisTarget = Static<typeof RedisTargetSchema>
 export type RedisClient = Redis | Cluster
 
 /** The settings that choose the target; exactly one of url, clusterNodes, sentinels is non-empty. */

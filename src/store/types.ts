@@ -1,32 +1,9 @@
 // The store-agnostic interface behind the history-store decorator. Every operation is atomic for one
 // conversation, so concurrent webhooks for it never lose an append or claim a handoff twice.
 import type { SessionStore } from '@fastify/session'
+import type { ConversationSnapshot, HandoffRecord, HandoffState, HistoryEntry } from '../schemas/conversation.js'
 
-export interface HistoryEntry {
-  event: string
-  intent: { intent: string, confidence: number }
-  text: string
-  timestamp: string
-  /** the sender's id for this delivery; a second append with the same id is not recorded */
-  messageId?: string
-}
-
-export type HandoffState = 'none' | 'pending' | 'done'
-
-export interface HandoffRecord {
-  state: HandoffState
-  /** when the handoff completed (state done) */
-  at?: string
-  /** when the current claim was taken (state pending) */
-  claimedAt?: string
-  details?: Record<string, unknown>
-}
-
-export interface ConversationSnapshot {
-  conversationId: string
-  history: HistoryEntry[]
-  handoff: HandoffRecord
-}
+export type { ConversationSnapshot, HandoffRecord, HandoffState, HistoryEntry }
 
 export interface AppendResult {
   /** events kept for the conversation after this append */
