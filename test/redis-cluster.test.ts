@@ -75,6 +75,9 @@ t.test('two instances on the cluster: 20 concurrent low-confidence events per co
     t.same(expected.filter(k => !([...placed.values()][0] ?? []).includes(k)), [], 'history, handoff record and all 20 markers there')
   }
   t.equal(transferCalls(sim).length, ids.length)
+  // The recent-conversations index (its own {index} slot) lists them, whichever instance asks.
+  const recent = await b.historyStore.listRecent({ state: 'done', offset: 0, limit: 50 })
+  t.same(ids.filter(id => !recent.items.some(item => item.conversationId === id)), [], 'every conversation listed as handed off')
   const masters = new Set(await Promise.all(ids.map(async id => (await ownerOf(`${prefix}${conversationKeys(id).handoff}`)).port)))
   t.ok(masters.size > 1, `the conversations spread over ${masters.size} masters`)
 

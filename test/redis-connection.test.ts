@@ -57,15 +57,23 @@ t.test('the service refuses two topologies at startup, naming them', async t => 
 
 t.test('every key a Lua script touches is one of its declared KEYS (so Redis Cluster can route it)', async t => {
   for (const [name, { lua, numberOfKeys }] of Object.entries(REDIS_SCRIPTS)) {
+    // Loop variables used as KEYS indexes, with their highest value: `for i = 2, 4 do`.
+    const loops = new Map([...lua.matchAll(/for (\w+) = (\d+), (\d+) do/g)].map(m => [m[1]!, [Number(m[2]), Number(m[3])] as const]))
+    const indexes = (ref: string): number[] => {
+      if (/^\d+$/.test(ref)) return [Number(ref)]
+      const range = loops.get(ref)
+      if (range === undefined) throw new Error(`${name}: KEYS[${ref}] with an index that is not a literal or a bounded loop`)
+      return Array.from({ length: range[1] - range[0] + 1 }, (_, i) => range[0] + i)
+    }
     const calls = [...lua.matchAll(/redis\.call\(\s*([^,)]+)\s*,\s*([^,)]+)/g)]
     t.ok(calls.length > 0, `${name} calls Redis`)
     for (const [, command, key] of calls) {
       t.match(command, /^'[A-Z]+'$/, `${name}: literal command name`)
-      const index = /^KEYS\[(\d+)\]$/.exec(key?.trim() ?? '')
-      t.ok(index !== null, `${name}: ${command ?? ''} works on a declared key, not ${key ?? ''}`)
-      t.ok(Number(index?.[1]) >= 1 && Number(index?.[1]) <= numberOfKeys, `${name}: KEYS[${index?.[1] ?? '?'}] within numberOfKeys ${numberOfKeys}`)
+      const ref = /^KEYS\[(\w+)\]$/.exec(key?.trim() ?? '')?.[1]
+      t.ok(ref !== undefined, `${name}: ${command ?? ''} works on a declared key, not ${key ?? ''}`)
+      t.ok(indexes(ref ?? '0').every(i => i >= 1 && i <= numberOfKeys), `${name}: KEYS[${ref ?? '?'}] within numberOfKeys ${numberOfKeys}`)
     }
-    const used = new Set([...lua.matchAll(/KEYS\[(\d+)\]/g)].map(m => Number(m[1])))
+    const used = new Set([...lua.matchAll(/KEYS\[(\w+)\]/g)].flatMap(m => indexes(m[1]!)))
     t.same([...used].sort(), Array.from({ length: numberOfKeys }, (_, i) => i + 1), `${name} declares exactly the keys it uses`)
   }
 })

@@ -1,8 +1,9 @@
 // Shared store for several instances on one Redis, a Redis Cluster or a Sentinel-managed master. Each
 // conversation operation is one Lua script (one round trip, atomic on the server, on the conversation's one
 // cluster slot), so appends from any instance land in order and exactly one instance can hold the handoff
-// claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue) and surface as
-// StoreUnavailableError (503 + Retry-After); the client reconnects on its own.
+// claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue)
+// and surface as StoreUnavailableError (503 + Retry-After); the client reconnects on its own. A separate
+// index (redis-index.ts) lists recent conversations; its upkeep never fails a conversation operation.
 import { randomUUID } from 'node:crypto'
 import { ReplyError } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
@@ -10,15 +11,22 @@ import type { SessionStore } from '@fastify/session'
 import { StoreUnavailableError } from '../errors.js'
 import { connectWithin, createRedisClient, pingAll, reviveWhenEnded, type RedisClient, type RedisTarget } from './redis-connection.js'
 import { conversationKeys } from './redis-scripts.js'
-import { RedisSessionStore } from './redis-session.js'
-import type {
-  AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
+import { RecentIndex } from './redis-index.js'
+import { RedisSessionStore } from './redis-sessions.js'
+import {
+  MAX_FAILURES,
+  type AppendResult, type ClaimResult, type ConversationPage, type ConversationSnapshot, type ConversationSummary,
+  type HandoffFailure, type HandoffRecord, type HandoffState, type HistoryEntry, type HistoryLimits, type HistoryStore,
+  type ListQuery
 } from './types.js'
 
 /** Seconds a caller is told to wait while Redis is away: about one reconnect attempt. */
 const RETRY_AFTER_SECONDS = 2
-/** Redis error replies that mean "not now" rather than "wrong request". */
-const TRANSIENT_REPLIES = ['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'NOREPLICAS', 'OOM']
+/**
+ * Redis error replies that mean "not now" rather than "wrong request". A cluster redirect (MOVED, ASK) only
+ * reaches us when the client could not follow it: the slot's master is down or the slot is moving.
+ */
+const TRANSIENT_REPLIES = ['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'NOREPLICAS', 'OOM', 'MOVED', 'ASK']
 
 export interface RedisStoreOptions extends HistoryLimits {
   target: RedisTarget
@@ -39,7 +47,9 @@ export class RedisHistoryStore implements HistoryStore {
   readonly client: RedisClient
   private readonly opts: RedisStoreOptions
   private readonly now: () => number
+  private readonly index: RecentIndex
   private reachable = true
+  private indexHealthy = true
   private readonly stopReviving: () => void
 
   constructor (opts: RedisStoreOptions) {
@@ -47,6 +57,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.now = opts.now ?? Date.now
     this.client = createRedisClient(opts.target, opts)
     this.stopReviving = reviveWhenEnded(this.client)
+    this.index = new RecentIndex(this.client, { ttlSeconds: opts.ttlSeconds, maxConversations: opts.maxConversations, now: this.now })
     // Without an 'error' listener a lost connection would crash the process; log the transitions only.
     this.client.on('error', (err: Error) => {
       if (!this.reachable) return
@@ -70,22 +81,28 @@ export class RedisHistoryStore implements HistoryStore {
     const keys = conversationKeys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
+    // Sent alongside the append (one flush with auto-pipelining): an append never changes the handoff state.
+    const indexed = this.touch(conversationId, null)
     const [events, handoff, duplicate] = await this.command(async () => await this.client.handoffAppend(
       keys.history, keys.handoff, keys.message(messageId ?? ''), JSON.stringify(entry), maxEvents, ttlSeconds,
       messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600))
+    await indexed
     return { events, handoff: toRecord(handoff), duplicate: duplicate === 1 }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const keys = conversationKeys(conversationId)
-    const replies = await this.command(async () => await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).exec())
+    const replies = await this.command(async () =>
+      await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.failures, 0, -1).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
-    const [history, handoff] = replies.map(([err, value]) => {
+    const [history, handoff, failures] = replies.map(([err, value]) => {
       if (err !== null) throw this.unavailable(err)
       return value
-    }) as [string[], string | null]
+    }) as [string[], string | null, string[]]
     if (history.length === 0 && handoff === null) return null
-    return { conversationId, history: history.map(item => JSON.parse(item) as HistoryEntry), handoff: toRecord(handoff) }
+    const snapshot: ConversationSnapshot = { conversationId, history: history.map(item => JSON.parse(item) as HistoryEntry), handoff: toRecord(handoff) }
+    if (failures.length > 0) snapshot.failures = failures.map(item => JSON.parse(item) as HandoffFailure)
+    return snapshot
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
@@ -93,16 +110,60 @@ export class RedisHistoryStore implements HistoryStore {
     const handoff: HandoffRecord = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
     const current = await this.command(async () =>
       await this.client.handoffClaim(conversationKeys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
-    return current === '' ? { acquired: true, claimId, handoff } : { acquired: false, handoff: toRecord(current) }
+    if (current !== '') return { acquired: false, handoff: toRecord(current) }
+    await this.touch(conversationId, 'pending')
+    return { acquired: true, claimId, handoff }
   }
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record: HandoffRecord = { state: 'done', at: new Date(this.now()).toISOString(), details }
-    await this.command(async () => await this.client.handoffComplete(conversationKeys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
+    const recorded = await this.command(async () => await this.client.handoffComplete(conversationKeys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
+    if (recorded === 1) await this.touch(conversationId, 'done')
   }
 
   async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    await this.command(async () => await this.client.handoffRelease(conversationKeys(conversationId).handoff, claimId))
+    const released = await this.command(async () => await this.client.handoffRelease(conversationKeys(conversationId).handoff, claimId))
+    if (released === 1) await this.touch(conversationId, 'none')
+  }
+
+  async recordFailure (conversationId: string, failure: HandoffFailure): Promise<void> {
+    await this.command(async () =>
+      await this.client.handoffFailure(conversationKeys(conversationId).failures, JSON.stringify(failure), MAX_FAILURES, this.opts.ttlSeconds))
+  }
+
+  async listRecent (query: ListQuery): Promise<ConversationPage> {
+    const page = await this.command(async () => await this.index.page(query.state, query.offset, query.limit))
+    const rows = await Promise.all(page.entries.map(async ({ conversationId }) => {
+      const keys = conversationKeys(conversationId)
+      return await this.command(async () => await this.client.conversationSummary(keys.history, keys.handoff, keys.failures))
+    }))
+    const items: ConversationSummary[] = []
+    let total = page.total
+    const repairs: Array<Promise<void>> = []
+    page.entries.forEach(({ conversationId, at }, i) => {
+      const [events, last, handoff, failures] = rows[i] as [number, string, string, number]
+      const record = toRecord(handoff)
+      if (events === 0 && handoff === '') {
+        // Expired with its keys: the index forgets it.
+        repairs.push(this.index.forget(conversationId))
+        total--
+      } else if (query.state !== undefined && record.state !== query.state) {
+        // Filed under a stale state (a claim lapsed): file it where it is, keeping its activity time.
+        repairs.push(this.index.touch(conversationId, record.state, at))
+        total--
+      } else {
+        items.push({
+          conversationId,
+          lastActivity: new Date(at).toISOString(),
+          events,
+          last: last === '' ? null : JSON.parse(last) as HistoryEntry,
+          handoff: record,
+          failures
+        })
+      }
+    })
+    await Promise.all(repairs.map(async (repair) => { await repair.catch((err: unknown) => { this.indexFailed(err) }) }))
+    return { items, total: Math.max(total, items.length) }
   }
 
   async ping (): Promise<void> {
@@ -114,6 +175,23 @@ export class RedisHistoryStore implements HistoryStore {
     if (this.client.status === 'ready') await this.client.quit().catch(() => {})
     // Also ends the helper connections QUIT leaves open (the sentinels watched for a failover).
     this.client.disconnect()
+  }
+
+  /** Index upkeep: its failure is logged, never passed on (the conversation's own keys are already written). */
+  private async touch (conversationId: string, state: HandoffState | null): Promise<void> {
+    try {
+      await this.index.touch(conversationId, state)
+      this.indexHealthy = true
+    } catch (err) {
+      this.indexFailed(err)
+    }
+  }
+
+  private indexFailed (err: unknown): void {
+    const first = this.indexHealthy
+    this.indexHealthy = false
+    // While Redis is away altogether its own warning says enough.
+    if (first && this.reachable) this.opts.log?.warn({ err: this.unavailable(err) }, 'recent-conversations index not updated; the console list may lag')
   }
 
   /** Runs one Redis command; its failure goes through unavailable(). */

@@ -1,9 +1,8 @@
-// express-session style store for @fastify/session on the same Redis, under `<prefix>session:<id>`. Only
-// single-key commands, so on a cluster each session lives on whichever slot its key hashes to.
+// express-session style store for @fastify/session on the same Redis, under `<prefix>session:<id>`, so an
+// operator's session opened on one instance is accepted by every other.
+import type { RedisClient } from './redis-connection.js'
 import type { Session } from 'fastify'
 import type { SessionStore } from '@fastify/session'
-import type { RedisClient } from './redis-connection.js'
-import { sessionKey } from './redis-scripts.js'
 
 export class RedisSessionStore implements SessionStore {
   constructor (
@@ -15,7 +14,7 @@ export class RedisSessionStore implements SessionStore {
 
   set (sessionId: string, session: Session, callback: (err?: unknown) => void): void {
     const ttlMs = this.ttlMs(session)
-    const key = sessionKey(sessionId)
+    const key = `session:${sessionId}`
     const done = ttlMs > 0
       ? this.client.set(key, JSON.stringify(session), 'PX', ttlMs)
       : this.client.del(key)
@@ -23,13 +22,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   get (sessionId: string, callback: (err: unknown, result?: Session | null) => void): void {
-    this.client.get(sessionKey(sessionId)).then(
+    this.client.get(`session:${sessionId}`).then(
       (json) => { callback(null, json === null ? null : JSON.parse(json) as Session) },
       (err: unknown) => { callback(this.unavailable(err)) })
   }
 
   destroy (sessionId: string, callback: (err?: unknown) => void): void {
-    this.client.del(sessionKey(sessionId)).then(() => { callback() }, (err: unknown) => { callback(this.unavailable(err)) })
+    this.client.del(`session:${sessionId}`).then(() => { callback() }, (err: unknown) => { callback(this.unavailable(err)) })
   }
 
   /** Until the cookie expires; without one, the history TTL. */
