@@ -6,7 +6,6 @@ import { once } from 'node:events'
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { eventually, freePort } from './redis-helper.js'
@@ -190,6 +189,3 @@ export async function startSentinelGroup (t: Teardown, opts: { sentinels?: numbe
   }
   return { master, replicas, sentinels, name, seeds: sentinels.map(s => s.address).join(','), masterPort, failover }
 }
-
-/** Lets a few event-loop turns pass (used between bursts of traffic, never as an assertion). */
-export async function pause (ms: number): Promise<void> { await sleep(ms) }
