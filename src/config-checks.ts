@@ -1,6 +1,8 @@
 // Checks the schema cannot express: Genesys region and URLs, the priority, the Redis URL, and what
 // production refuses. Each returns problems instead of throwing, so all of them are reported together.
 import { parseTrustProxy } from './trust-proxy.js'
+import { redisTarget } from './store/redis-connection.js'
+import type { RedisConfig } from './config.js'
 import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
 import { problem, type ConfigProblem } from './config-problems.js'
 import type { Env } from './schemas/env.js'
@@ -18,18 +20,37 @@ export function baseUrl (name: string, override: string | undefined, host: strin
   return { url: url.replace(/\/+$/, '') }
 }
 
-export function redisUrlProblem (url: string): ConfigProblem | null {
-  let parsed: URL
+/** The shared store's settings; null → embedded memory store. Throws naming the setting that is wrong. */
+export function redisConfig (env: Env): RedisConfig | null {
+  const target = redisTarget({
+    url: env.REDIS_URL,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+    sentinels: env.REDIS_SENTINELS,
+    sentinelName: env.REDIS_SENTINEL_NAME,
+    username: env.REDIS_USERNAME,
+    password: env.REDIS_PASSWORD,
+    sentinelPassword: env.REDIS_SENTINEL_PASSWORD
+  })
+  if (target === null) return null
+  // A hash tag in the prefix would put every conversation on one cluster slot.
+  if (target.kind === 'cluster' && /[{}]/.test(env.REDIS_KEY_PREFIX)) throw new Error('REDIS_KEY_PREFIX must not contain { or } on a Redis Cluster')
+  return {
+    target,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
+  }
+}
+
+function redisProblem (env: Env): ConfigProblem | null {
   try {
-    parsed = new URL(url)
-  } catch {
-    // Never echo the value: it may carry a password.
-    return problem('REDIS_URL', 'is not a valid URL (expected redis://[:password@]host:port[/db])')
+    redisConfig(env)
+    return null
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err)
+    const variable = /REDIS_[A-Z_]+/.exec(text)?.[0] ?? 'REDIS_URL'
+    return problem(variable, text.startsWith(variable + ' ') ? text.slice(variable.length + 1) : text)
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    return problem('REDIS_URL', `must use redis:// or rediss://, not ${parsed.protocol}//`)
-  }
-  return null
 }
 
 /** A region must be one Genesys runs, unless both base URLs are given explicitly (simulator, proxy). */
@@ -110,7 +131,7 @@ export function envProblems (env: Env, skip: ReadonlySet<string> = new Set()): C
   }
   const priority = parsePriority(env.HANDOFF_PRIORITY ?? '')
   if ('variable' in priority) push(priority)
-  if (typeof env.REDIS_URL === 'string' && env.REDIS_URL !== '') push(redisUrlProblem(env.REDIS_URL))
+  push(redisProblem(env))
   try {
     parseTrustProxy(env.TRUST_PROXY ?? '')
   } catch (err) {

@@ -3,7 +3,8 @@
 // rest of the service reads.
 import { Ajv } from 'ajv'
 import { EnvSchema, type Env, type HandoffStrategyName } from './schemas/env.js'
-import { baseUrl, envProblems, parsePriority, regionProblem } from './config-checks.js'
+import { baseUrl, envProblems, parsePriority, redisConfig, regionProblem } from './config-checks.js'
+import type { RedisTarget } from './store/redis-connection.js'
 import { ConfigError, schemaProblems, type ConfigProblem, type SchemaError } from './config-problems.js'
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
@@ -12,7 +13,7 @@ export { SAMPLE_SECRETS, productionProblems } from './config-checks.js'
 export { ConfigError, type ConfigProblem } from './config-problems.js'
 
 export interface RedisConfig {
-  url: string
+  target: RedisTarget
   keyPrefix: string
   commandTimeoutMs: number
   connectTimeoutMs: number
@@ -189,14 +190,7 @@ export function toAppConfig (env: Env): AppConfig {
       dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS,
       storeRawText: env.STORE_RAW_TEXT
     },
-    redis: env.REDIS_URL === ''
-      ? null
-      : {
-          url: env.REDIS_URL,
-          keyPrefix: env.REDIS_KEY_PREFIX,
-          commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-          connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
-        },
+    redis: redisConfig(env),
     session: {
       secret: env.SESSION_SECRET ?? '',
       cookieSecure: env.SESSION_COOKIE_SECURE ?? production

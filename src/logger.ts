@@ -28,7 +28,8 @@ function path (container: string, key: string): string {
 export const REDACT_PATHS = [
   ...CONTAINERS.flatMap(container => SECRET_KEYS.map(key => path(container, key))),
   // a Redis URL may carry a password; a Redis error may carry the command's arguments
-  'redis.url', 'config.redis.url', 'err.command', 'err.args'
+  ...['url', 'password', 'sentinelPassword'].flatMap(key => [`redis.target.${key}`, `config.redis.target.${key}`]),
+  'err.command', 'err.args'
 ]
 
 export function loggerOptions (level: string): { level: string, redact: { paths: string[], censor: string } } {

@@ -1,6 +1,7 @@
 // What an operator needs to know about a starting instance, in one log line: which build, which store,
 // which Genesys region and strategy, which ways in are open and how they are protected. Settings that leave
 // something open come as warnings of their own.
+import type { RedisTarget } from './store/redis-connection.js'
 import type { AppConfig } from './config.js'
 
 /** A Redis URL with its password replaced, safe to log. */
@@ -30,7 +31,7 @@ export function startupSummary (config: AppConfig, version: string, nodeVersion 
     version,
     node: nodeVersion,
     mode: config.production ? 'production' : 'development',
-    store: config.redis === null ? 'embedded (memory, this process only)' : `redis ${maskUrlPassword(config.redis.url)}`,
+    store: config.redis === null ? 'embedded (memory, this process only)' : redisDescription(config.redis.target),
     region: genesys.region,
     ...(genesys.apiBaseUrl !== `https://api.${genesys.region}` ? { genesysApi: genesys.apiBaseUrl } : {}),
     strategy: handoff.strategy,
@@ -50,4 +51,11 @@ export function startupSummary (config: AppConfig, version: string, nodeVersion 
   }
   if (fields.metrics === 'closed') warnings.push('GET /metrics answers 401 until METRICS_TOKEN is set (it is closed by default outside development)')
   return { fields, warnings }
+}
+
+/** Where the shared store is, without passwords. */
+function redisDescription (target: RedisTarget): string {
+  if (target.kind === 'single') return `redis ${maskUrlPassword(target.url)}`
+  if (target.kind === 'cluster') return `redis cluster ${target.nodes.map(n => `${n.host}:${n.port}`).join(',')}`
+  return `redis sentinel ${target.name} via ${target.sentinels.map(n => `${n.host}:${n.port}`).join(',')}`
 }

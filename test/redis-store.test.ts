@@ -163,7 +163,7 @@ t.test('operator sessions live on Redis and work from either instance', async t 
 t.test('session store get/set/destroy', async t => {
   const prefix = uniquePrefix(t)
   const store = new RedisHistoryStore({
-    url: 'redis://127.0.0.1:6379', keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
+    target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
   })
   t.teardown(async () => { await store.close() })
   t.equal(await store.connect(), true)
@@ -192,7 +192,7 @@ t.test('REDIS_URL must be a redis:// URL; the error does not echo a password', a
 
 t.test('a claim released with a hold stays pending until the hold ends', async t => {
   const prefix = uniquePrefix(t)
-  const store = new RedisHistoryStore({ url: SHARED_REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10 })
+  const store = new RedisHistoryStore({ target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10 })
   t.teardown(async () => { await store.close() })
   t.equal(await store.connect(), true)
   const claim = await store.claimHandoff('a', 60_000)

@@ -82,7 +82,7 @@ t.test('Redis restarts (with persistence) while a handoff finishes: the record l
 
 t.test('unrecorded completions are bounded, answered from memory, recorded once the store is back, stopped on close', async t => {
   const redis = await privateRedis(t, { start: false })
-  const store = new RedisHistoryStore({ url: redis.url, keyPrefix: 'pending:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
+  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix: 'pending:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
   t.teardown(async () => { await store.close() })
   await store.connect()
   const errors: string[] = []
@@ -121,7 +121,7 @@ t.test('backoff doubles from the first step up to the cap, with jitter in [half,
 t.test('a completion kept past its retention is dropped with an error', async t => {
   let now = 1_000_000
   const redis = await privateRedis(t, { start: false })
-  const store = new RedisHistoryStore({ url: redis.url, keyPrefix: 'aged:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
+  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix: 'aged:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
   t.teardown(async () => { await store.close() })
   await store.connect()
   const errors: string[] = []

@@ -51,6 +51,14 @@ export const EnvSchema = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'handoff:' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
   REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
+  // --- Redis topology: at most one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS (src/store/redis-connection.ts) ---
+  REDIS_CLUSTER_NODES: Type.String({ default: '' }),
+  REDIS_SENTINELS: Type.String({ default: '' }),
+  REDIS_SENTINEL_NAME: Type.String({ default: '' }),
+  REDIS_USERNAME: Type.String({ default: '' }),
+  REDIS_PASSWORD: Type.String({ default: '' }),
+  REDIS_SENTINEL_PASSWORD: Type.String({ default: '' }),
+  // --- end Redis topology ---
   WEBHOOK_SECRET: Type.String({ default: '' }),
   // Replay protection for signed webhooks (see src/webhook-signature.ts)
   WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),

@@ -1,7 +1,8 @@
 // Lua scripts of the Redis store. Each is one round trip and atomic on the server. Scripts see KEYS already
-// namespaced by the client's keyPrefix. A conversation's keys share the {id} hash tag and the index's keys the
-// {index} tag, and no script mixes the two, so they all also run on a Redis Cluster.
-import type { Redis, Result } from 'ioredis'
+// namespaced by the client's keyPrefix. Each script names every key it touches in KEYS (never builds a key
+// name inside Lua); a conversation's keys share the {id} hash tag and the index's keys the {index} tag, and
+// no script mixes the two, so they all also run on a Redis Cluster.
+import type { Result } from 'ioredis'
 
 // KEYS: history, handoff, message marker. ARGV: entry, maxEvents, ttlSeconds, hasMessageId, dedupeTtlSeconds.
 // Returns { events kept, handoff record JSON or '', 1 if the messageId was seen before }.
@@ -132,13 +133,27 @@ declare module 'ioredis' {
   }
 }
 
-/** Defines every script as a command on the client. */
-export function defineScripts (client: Redis): void {
-  client.defineCommand('handoffAppend', { numberOfKeys: 3, lua: APPEND })
-  client.defineCommand('handoffClaim', { numberOfKeys: 1, lua: CLAIM })
-  client.defineCommand('handoffComplete', { numberOfKeys: 1, lua: COMPLETE })
-  client.defineCommand('handoffRelease', { numberOfKeys: 1, lua: RELEASE })
-  client.defineCommand('handoffFailure', { numberOfKeys: 1, lua: FAILURE })
-  client.defineCommand('conversationSummary', { numberOfKeys: 3, lua: SUMMARY })
-  client.defineCommand('indexTouch', { numberOfKeys: 4, lua: INDEX_TOUCH })
+/** Every script, registered as a command on the client (one Redis, a Cluster or a Sentinel-managed master). */
+export const REDIS_SCRIPTS = {
+  handoffAppend: { numberOfKeys: 3, lua: APPEND },
+  handoffClaim: { numberOfKeys: 1, lua: CLAIM },
+  handoffComplete: { numberOfKeys: 1, lua: COMPLETE },
+  handoffRelease: { numberOfKeys: 1, lua: RELEASE },
+  handoffFailure: { numberOfKeys: 1, lua: FAILURE },
+  conversationSummary: { numberOfKeys: 3, lua: SUMMARY },
+  indexTouch: { numberOfKeys: 4, lua: INDEX_TOUCH }
+} as const
+
+export interface ConversationKeys {
+  history: string
+  handoff: string
+  failures: string
+  /** marker of one delivered messageId */
+  message: (messageId: string) => string
+}
+
+/** Key names (before the client's prefix) of one conversation: one hash tag, so one cluster slot. */
+export function conversationKeys (conversationId: string): ConversationKeys {
+  const base = `conv:{${conversationId}}`
+  return { history: `${base}:history`, handoff: `${base}:handoff`, failures: `${base}:failures`, message: (id) => `${base}:msg:${id}` }
 }

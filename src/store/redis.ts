@@ -1,14 +1,16 @@
-// Shared store for several instances on one Redis. Each conversation operation is one Lua script (one round
-// trip, atomic on the server), so appends from any instance land in order and exactly one instance can hold
-// the handoff claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue)
+// Shared store for several instances on one Redis, a Redis Cluster or a Sentinel-managed master. Each
+// conversation operation is one Lua script (one round trip, atomic on the server, on the conversation's one
+// cluster slot), so appends from any instance land in order and exactly one instance can hold the handoff
+// claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue)
 // and surface as StoreUnavailableError (503 + Retry-After); the client reconnects on its own. A separate
 // index (redis-index.ts) lists recent conversations; its upkeep never fails a conversation operation.
 import { randomUUID } from 'node:crypto'
-import { Redis, ReplyError } from 'ioredis'
+import { ReplyError } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SessionStore } from '@fastify/session'
 import { StoreUnavailableError } from '../errors.js'
-import { defineScripts } from './redis-scripts.js'
+import { connectWithin, createRedisClient, pingAll, reviveWhenEnded, type RedisClient, type RedisTarget } from './redis-connection.js'
+import { conversationKeys } from './redis-scripts.js'
 import { RecentIndex } from './redis-index.js'
 import { RedisSessionStore } from './redis-sessions.js'
 import {
@@ -20,13 +22,14 @@ import {
 
 /** Seconds a caller is told to wait while Redis is away: about one reconnect attempt. */
 const RETRY_AFTER_SECONDS = 2
-/** Longest pause between reconnect attempts. */
-const MAX_RECONNECT_DELAY_MS = 2000
-/** Redis error replies that mean "not now" rather than "wrong request". */
-const TRANSIENT_REPLIES = ['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'NOREPLICAS', 'OOM']
+/**
+ * Redis error replies that mean "not now" rather than "wrong request". A cluster redirect (MOVED, ASK) only
+ * reaches us when the client could not follow it: the slot's master is down or the slot is moving.
+ */
+const TRANSIENT_REPLIES = ['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'NOREPLICAS', 'OOM', 'MOVED', 'ASK']
 
 export interface RedisStoreOptions extends HistoryLimits {
-  url: string
+  target: RedisTarget
   keyPrefix: string
   commandTimeoutMs: number
   connectTimeoutMs: number
@@ -41,30 +44,19 @@ interface StoredHandoff extends HandoffRecord {
 export class RedisHistoryStore implements HistoryStore {
   readonly sessions: SessionStore
   /** the underlying client (tests inspect keys and TTLs through it) */
-  readonly client: Redis
+  readonly client: RedisClient
   private readonly opts: RedisStoreOptions
   private readonly now: () => number
   private readonly index: RecentIndex
   private reachable = true
   private indexHealthy = true
+  private readonly stopReviving: () => void
 
   constructor (opts: RedisStoreOptions) {
     this.opts = opts
     this.now = opts.now ?? Date.now
-    this.client = new Redis(opts.url, {
-      keyPrefix: opts.keyPrefix,
-      lazyConnect: true,
-      connectTimeout: opts.connectTimeoutMs,
-      commandTimeout: opts.commandTimeoutMs,
-      // Fail fast while disconnected: a webhook gets a 503 now instead of waiting in a queue.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      // Keep reconnecting for as long as the process runs.
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-      // Concurrent webhooks share one write per event-loop tick.
-      enableAutoPipelining: true
-    })
-    defineScripts(this.client)
+    this.client = createRedisClient(opts.target, opts)
+    this.stopReviving = reviveWhenEnded(this.client)
     this.index = new RecentIndex(this.client, { ttlSeconds: opts.ttlSeconds, maxConversations: opts.maxConversations, now: this.now })
     // Without an 'error' listener a lost connection would crash the process; log the transitions only.
     this.client.on('error', (err: Error) => {
@@ -84,16 +76,11 @@ export class RedisHistoryStore implements HistoryStore {
 
   /** Connects, waiting at most connectTimeoutMs; false if Redis is not there yet (it keeps trying). */
   async connect (): Promise<boolean> {
-    try {
-      await this.client.connect()
-      return true
-    } catch {
-      return false
-    }
+    return await connectWithin(this.client, this.opts.connectTimeoutMs)
   }
 
   async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
-    const keys = this.keys(conversationId)
+    const keys = conversationKeys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
     // Sent alongside the append (one flush with auto-pipelining): an append never changes the handoff state.
@@ -106,7 +93,7 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
-    const keys = this.keys(conversationId)
+    const keys = conversationKeys(conversationId)
     const replies = await this.command(async () =>
       await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.failures, 0, -1).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
@@ -124,7 +111,7 @@ export class RedisHistoryStore implements HistoryStore {
     const claimId = randomUUID()
     const handoff: HandoffRecord = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
     const current = await this.command(async () =>
-      await this.client.handoffClaim(this.keys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
+      await this.client.handoffClaim(conversationKeys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
     if (current !== '') return { acquired: false, handoff: toRecord(current) }
     await this.touch(conversationId, 'pending')
     return { acquired: true, claimId, handoff }
@@ -132,26 +119,26 @@ export class RedisHistoryStore implements HistoryStore {
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record: HandoffRecord = { state: 'done', at: new Date(this.now()).toISOString(), details }
-    const recorded = await this.command(async () => await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
+    const recorded = await this.command(async () => await this.client.handoffComplete(conversationKeys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
     if (recorded === 1) await this.touch(conversationId, 'done')
   }
 
   async releaseHandoff (conversationId: string, claimId: string, holdMs = 0): Promise<void> {
     const hold = Math.max(0, Math.ceil(holdMs))
-    const released = await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId, hold))
+    const released = await this.command(async () => await this.client.handoffRelease(conversationKeys(conversationId).handoff, claimId, hold))
     // A held claim stays pending until it lapses; the index learns of that when it is next listed.
     if (released === 1 && hold === 0) await this.touch(conversationId, 'none')
   }
 
   async recordFailure (conversationId: string, failure: HandoffFailure): Promise<void> {
     await this.command(async () =>
-      await this.client.handoffFailure(this.keys(conversationId).failures, JSON.stringify(failure), MAX_FAILURES, this.opts.ttlSeconds))
+      await this.client.handoffFailure(conversationKeys(conversationId).failures, JSON.stringify(failure), MAX_FAILURES, this.opts.ttlSeconds))
   }
 
   async listRecent (query: ListQuery): Promise<ConversationPage> {
     const page = await this.command(async () => await this.index.page(query.state, query.offset, query.limit))
     const rows = await Promise.all(page.entries.map(async ({ conversationId }) => {
-      const keys = this.keys(conversationId)
+      const keys = conversationKeys(conversationId)
       return await this.command(async () => await this.client.conversationSummary(keys.history, keys.handoff, keys.failures))
     }))
     const items: ConversationSummary[] = []
@@ -198,22 +185,14 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async ping (): Promise<void> {
-    await this.command(async () => await this.client.ping())
+    await this.command(async () => { await pingAll(this.client) })
   }
 
   async close (): Promise<void> {
-    if (this.client.status === 'ready') {
-      try {
-        await this.client.quit()
-        return
-      } catch {}
-    }
+    this.stopReviving()
+    if (this.client.status === 'ready') await this.client.quit().catch(() => {})
+    // Also ends the helper connections QUIT leaves open (the sentinels watched for a failover).
     this.client.disconnect()
-  }
-
-  private keys (conversationId: string): { history: string, handoff: string, failures: string, message: (id: string) => string } {
-    const base = `conv:{${conversationId}}`
-    return { history: `${base}:history`, handoff: `${base}:handoff`, failures: `${base}:failures`, message: (id) => `${base}:msg:${id}` }
   }
 
   /** Index upkeep: its failure is logged, never passed on (the conversation's own keys are already written). */

@@ -10,7 +10,7 @@ import type { RoutingTarget } from '../schemas/decision.js'
 import type { HandoffStrategy, StrategyContext } from './types.js'
 
 /** Time allowed past the deadline to learn whether a transfer with an unclear outcome took effect. */
-const VERIFY_WINDOW_MS = 3000
+export const VERIFY_WINDOW_MS = 3000
 
 const AGENT_PURPOSES = new Set(['agent', 'user'])
 const NOT_REPLACEABLE = new Set(['customer', 'external', 'acd', ...AGENT_PURPOSES])
