@@ -11,7 +11,9 @@ import metricsRoutes from './routes/metrics.js'
 import genesysAuthPlugin from './genesys-auth.js'
 import historyStorePlugin from './history-store.js'
 import handoffPlugin from './handoff.js'
+import botConnectorPlugin from './botconnector.js'
 import webhookRoutes from './routes/webhook.js'
+import botConnectorRoutes from './routes/botconnector.js'
 import healthRoutes from './routes/health.js'
 import conversationRoutes from './routes/conversations.js'
 import { HttpError } from '../src/errors.js'
@@ -28,6 +30,8 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Genesys traffic goes through this dispatcher (tests: MockAgent) */
   dispatcher?: Dispatcher
+  /** calls to the team's bot (Bot Connector mode) go through this dispatcher (tests: MockAgent) */
+  botDispatcher?: Dispatcher
   store?: HistoryStore
   now?: () => number
 }
@@ -76,10 +80,12 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
   await app.register(handoffPlugin)
+  await app.register(botConnectorPlugin, { dispatcher: opts.botDispatcher, now: opts.now })
   await app.register(docsPlugin)
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
+  await app.register(botConnectorRoutes)
   await app.register(conversationRoutes)
   return app
 }

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import fastifyEnv from '@fastify/env'
-import { EnvSchema, toAppConfig, type AppConfig, type Env } from '../src/config.js'
+import { EnvSchema, MODE_REQUIREMENTS, toAppConfig, type AppConfig, type Env } from '../src/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +47,7 @@ export function describeEnvErrors (err: unknown): string {
   const invalid = errors.filter(e => e.keyword !== 'required' && e.keyword !== 'if').map(e => `${e.instancePath.replace(/^\//, '')} ${e.message ?? 'is invalid'}`)
   const parts: string[] = []
   if (missing.length > 0) parts.push(`missing required setting(s) ${missing.join(', ')}`)
+  if (missing.some(name => name === 'GENESYS_CLIENT_ID' || name === 'GENESYS_CLIENT_SECRET')) parts.push(MODE_REQUIREMENTS)
   if (invalid.length > 0) parts.push(invalid.join('; '))
   return parts.join('; ')
 }

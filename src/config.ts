@@ -24,6 +24,30 @@ export interface GenesysConfig {
   maxConnections: number
 }
 
+/** A secret a caller sends in a header of this name, compared in constant time. */
+export interface HeaderSecret {
+  /** lower-case header name */
+  header: string
+  secret: string
+}
+
+export interface BotConnectorConfig {
+  /** the team's bot, itself a Bot Connector v2 service: its Bot Connector URI (…/bots, …/messages below it) */
+  botUrl: string
+  timeoutMs: number
+  maxConnections: number
+  /** sent to the team's bot with every call; null sends none */
+  botSecret: HeaderSecret | null
+  /** what Genesys' integration must send; null accepts any caller (development only) */
+  inbound: HeaderSecret | null
+  /** the header Genesys' integration sends its secret in (named in the docs and the 403 message) */
+  inboundHeader: string
+  /** bot down, slow, failing or answering garbage: hand off (true) or answer Failed */
+  handoffOnUnavailable: boolean
+  /** the intent Complete answers carry when the service hands off */
+  handoffIntent: string
+}
+
 export interface ContextPacketLimits {
   /** transcript lines: the last N history events */
   maxEvents: number
@@ -69,6 +93,10 @@ export interface AppConfig {
   docsEnabled: boolean
   /** HMAC key for X-Hub-Signature-256; null accepts unsigned webhooks (development only) */
   webhookSecret: string | null
+  /** a shared-secret header accepted beside the signature (Genesys Data Actions cannot sign); null: none */
+  webhookSharedSecret: HeaderSecret | null
+  /** Digital Bot Connector v2 mode (BOT_URL set); null: off */
+  botConnector: BotConnectorConfig | null
   metrics: {
     /** bearer token GET /metrics requires; null leaves it open */
     token: string | null
@@ -97,6 +125,34 @@ function baseUrl (name: string, override: string | undefined, host: string): str
   }
   return url.replace(/\/+$/, '')
 }
+
+function botUrl (url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new Error(`BOT_URL is not a valid URL: ${url}`)
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`BOT_URL must be an http(s) URL: ${url}`)
+  if (parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
+    throw new Error('BOT_URL must be a plain base URL (no credentials, query or fragment); the bot\'s secret goes in BOT_SECRET')
+  }
+  return url.replace(/\/+$/, '')
+}
+
+function headerSecret (header: string, secret: string): HeaderSecret | null {
+  return secret === '' ? null : { header: header.toLowerCase(), secret }
+}
+
+/** Whether this strategy calls the Genesys Platform API (and so needs an OAuth client). */
+export function needsOAuthClient (strategy: HandoffStrategyName): boolean {
+  return strategy !== 'flow'
+}
+
+/** What each way in needs, for configuration errors about the OAuth client. */
+export const MODE_REQUIREMENTS = 'HANDOFF_STRATEGY=platform-api or routing-metadata calls the Genesys Platform API and needs ' +
+  'GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET (an OAuth client-credentials client); the flow-based ways in ' +
+  '(Bot Connector mode with BOT_URL, or a Data Action with HANDOFF_STRATEGY=flow) need no OAuth client: set HANDOFF_STRATEGY=flow'
 
 function redisUrl (url: string): string {
   let parsed: URL
@@ -149,15 +205,23 @@ function weakSecret (value: string): string | null {
 /** Why the settings are unsafe for production (empty when they are fine). */
 export function productionProblems (env: Env): string[] {
   const problems: string[] = []
-  if (env.WEBHOOK_SECRET === '') problems.push('WEBHOOK_SECRET is required (unsigned webhooks would be accepted)')
+  if (env.WEBHOOK_SECRET === '' && env.WEBHOOK_SHARED_SECRET === '') {
+    problems.push('WEBHOOK_SECRET or WEBHOOK_SHARED_SECRET is required (unauthenticated webhooks would be accepted)')
+  }
+  if (env.BOT_URL !== '' && env.BOT_CONNECTOR_SECRET === '') {
+    problems.push('BOT_CONNECTOR_SECRET is required when BOT_URL turns the Bot Connector mode on (any caller could drive the bot and trigger handoffs)')
+  }
   for (const [name, value] of [['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL], ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL]] as const) {
     if (value !== undefined && value !== '' && !value.startsWith('https://')) problems.push(`${name} must be an https:// URL (the client secret and tokens would travel in clear)`)
   }
   if (env.SESSION_COOKIE_SECURE === false) problems.push('SESSION_COOKIE_SECURE=false would send operator session cookies over plain HTTP')
   const secrets: Array<[string, string, number]> = [
     ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
+    ['WEBHOOK_SHARED_SECRET', env.WEBHOOK_SHARED_SECRET, MIN_TOKEN_LENGTH],
+    ['BOT_CONNECTOR_SECRET', env.BOT_CONNECTOR_SECRET, MIN_TOKEN_LENGTH],
+    ['BOT_SECRET', env.BOT_SECRET, 0],
     ['SESSION_SECRET', env.SESSION_SECRET ?? '', 32],
-    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
+    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET ?? '', 0],
     ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
     ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
   ]
@@ -173,6 +237,10 @@ export function productionProblems (env: Env): string[] {
 export function toAppConfig (env: Env): AppConfig {
   const production = env.NODE_ENV === 'production'
   checkRegion(env.GENESYS_REGION, env.GENESYS_API_BASE_URL, env.GENESYS_LOGIN_BASE_URL)
+  // The schema already requires these; this keeps the rule true for callers that build an Env themselves.
+  if (needsOAuthClient(env.HANDOFF_STRATEGY) && ((env.GENESYS_CLIENT_ID ?? '') === '' || (env.GENESYS_CLIENT_SECRET ?? '') === '')) {
+    throw new Error(`GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET are missing: ${MODE_REQUIREMENTS}`)
+  }
   if (production) {
     const problems = productionProblems(env)
     if (problems.length > 0) throw new Error(`Refusing to start with NODE_ENV=production: ${problems.join('; ')}`)
@@ -183,8 +251,8 @@ export function toAppConfig (env: Env): AppConfig {
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     genesys: {
-      clientId: env.GENESYS_CLIENT_ID,
-      clientSecret: env.GENESYS_CLIENT_SECRET,
+      clientId: env.GENESYS_CLIENT_ID ?? '',
+      clientSecret: env.GENESYS_CLIENT_SECRET ?? '',
       region: env.GENESYS_REGION,
       apiBaseUrl: baseUrl('GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL, `api.${env.GENESYS_REGION}`),
       loginBaseUrl: baseUrl('GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL, `login.${env.GENESYS_REGION}`),
@@ -231,6 +299,19 @@ export function toAppConfig (env: Env): AppConfig {
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     docsEnabled: env.DOCS_ENABLED ?? !production,
     webhookSecret: env.WEBHOOK_SECRET === '' ? null : env.WEBHOOK_SECRET,
+    webhookSharedSecret: headerSecret(env.WEBHOOK_SHARED_SECRET_HEADER, env.WEBHOOK_SHARED_SECRET),
+    botConnector: env.BOT_URL === ''
+      ? null
+      : {
+          botUrl: botUrl(env.BOT_URL),
+          timeoutMs: env.BOT_TIMEOUT_MS,
+          maxConnections: env.BOT_MAX_CONNECTIONS,
+          botSecret: headerSecret(env.BOT_SECRET_HEADER, env.BOT_SECRET),
+          inbound: headerSecret(env.BOT_CONNECTOR_SECRET_HEADER, env.BOT_CONNECTOR_SECRET),
+          inboundHeader: env.BOT_CONNECTOR_SECRET_HEADER.toLowerCase(),
+          handoffOnUnavailable: env.BOT_UNAVAILABLE_HANDOFF,
+          handoffIntent: env.HANDOFF_INTENT
+        },
     metrics: {
       token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS

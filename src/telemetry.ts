@@ -20,11 +20,17 @@ export interface TelemetryEvents {
   storeError: { operation: string }
   /** a webhook was answered */
   webhook: { outcome: string }
+  /** a call to the team's bot ended: ok, or why its answer was not used */
+  botCall: { operation: 'messages' | 'bots', outcome: BotCallOutcome, durationMs: number }
+  /** a Bot Connector turn was answered */
+  botTurn: { outcome: string }
 }
+
+export type BotCallOutcome = 'ok' | 'timeout' | 'error' | 'status' | 'invalid'
 
 export type TelemetryName = keyof TelemetryEvents
 
-const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'webhook']
+const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'webhook', 'botCall', 'botTurn']
 
 export class Telemetry {
   private readonly channels: Record<TelemetryName, diagnostics.Channel>
