@@ -14,12 +14,15 @@ import type { Telemetry } from './telemetry.js'
 /** Handoff-record outcome of a conversation found ended: every later event for it answers 409. */
 export const CONVERSATION_ENDED = 'conversation_ended'
 
-/** Where a handoff went, as its record keeps it: what a flow needs to transfer on a later event. */
+/**
+ * Where a handoff went, as its record keeps it: what a flow needs to transfer on a later event. An unset
+ * priority or language is absent rather than null, so a Data Action's defaults apply to it.
+ */
 export interface RouteFields {
   queueId?: string
   skillIds?: string[]
-  priority?: number | null
-  languageId?: string | null
+  priority?: number
+  languageId?: string
   /** the rule that decided (stable id) */
   reason?: string
   /** short masked context, from the flow strategy */
@@ -241,8 +244,8 @@ export function routeFields (details: Record<string, unknown>): RouteFields {
   const route: RouteFields = {}
   if (typeof queueId === 'string') route.queueId = queueId
   if (Array.isArray(skillIds) && skillIds.every(s => typeof s === 'string')) route.skillIds = skillIds
-  if (priority === null || Number.isInteger(priority)) route.priority = priority as number | null
-  if (languageId === null || typeof languageId === 'string') route.languageId = languageId
+  if (typeof priority === 'number' && Number.isInteger(priority)) route.priority = priority
+  if (typeof languageId === 'string') route.languageId = languageId
   if (typeof reason === 'string') route.reason = reason
   if (typeof summary === 'string') route.summary = summary
   return route

@@ -14,12 +14,14 @@ export const HANDOFF_PARAMETERS = {
   summary: 'handoffSummary'
 } as const
 
-/** The parameters for a handoff to this target; the recorded route wins, the configured target fills gaps. */
+/**
+ * The parameters for a handoff: to the recorded route, or (nothing recorded, e.g. the store was away) to the
+ * configured target.
+ */
 export function handoffParameters (route: RouteFields, fallback: RoutingTarget, reason: string): Record<string, string> {
-  const queueId = route.queueId ?? fallback.queueId
-  const skillIds = route.skillIds ?? fallback.skillIds
-  const priority = route.priority !== undefined ? route.priority : fallback.priority
-  const languageId = route.languageId !== undefined ? route.languageId : fallback.languageId
+  const { queueId, skillIds, priority, languageId } = route.queueId !== undefined
+    ? { queueId: route.queueId, skillIds: route.skillIds ?? [], priority: route.priority ?? null, languageId: route.languageId ?? null }
+    : fallback
   return {
     [HANDOFF_PARAMETERS.queueId]: queueId,
     [HANDOFF_PARAMETERS.skillIds]: skillIds.join(','),

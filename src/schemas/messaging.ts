@@ -39,7 +39,7 @@ export const WebhookAnswerSchema = Type.Object({
   conversationId: Type.String(),
   queueId: Type.Optional(Type.String({ description: 'handoffs: the queue to transfer to' })),
   skillIds: Type.Optional(Type.Array(Type.String())),
-  priority: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  priority: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: 'absent or null: the queue default' })),
   languageId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   summary: Type.Optional(Type.String({ description: 'flow-based handoffs: short masked context for the agent' })),
   decision: Type.Optional(DecisionSchema),
@@ -61,8 +61,6 @@ export const WebhookAnswerSchema = Type.Object({
         strategy: 'flow',
         queueId: EXAMPLE_QUEUE_ID,
         skillIds: [],
-        priority: null,
-        languageId: null,
         summary: "intent 'billing_dispute' confidence 0.41 is below threshold 0.75; 1 turn; last: I want to dispute a charge",
         decision: decisionExample(0.41, true)
       }
@@ -74,8 +72,6 @@ export const WebhookAnswerSchema = Type.Object({
         conversationId: EXAMPLE_ID,
         queueId: EXAMPLE_QUEUE_ID,
         skillIds: [],
-        priority: null,
-        languageId: null,
         handoff: { state: 'done', at: '2026-11-25T12:00:00.000Z', details: { strategy: 'platform-api', queueId: EXAMPLE_QUEUE_ID, skillIds: [], priority: null, languageId: null } }
       }
     }
