@@ -24,17 +24,18 @@ const turn = (): BotConnectorRequest => botTurn(newConversationId(), 'hi') as un
 t.test('forwards the turn unchanged below the Bot Connector URI, with the bot secret header', async t => {
   const { agent, client, outcomes } = setup(t, { header: 'x-bot-secret', secret: 'bot-secret-7a6b5c4d' })
   const request = turn()
-  let sent: { body: unknown, headers: Record<string, string> } | null = null
+  const sent: { body?: unknown, headers: Record<string, string> } = { headers: {} }
   agent.get(ORIGIN).intercept({ path: '/v2/botconnector/messages', method: 'POST' }).reply(200, (opts) => {
-    sent = { body: JSON.parse(String(opts.body)), headers: opts.headers as Record<string, string> }
+    sent.body = JSON.parse(String(opts.body))
+    sent.headers = opts.headers as Record<string, string>
     return { botState: 'MoreData', intent: 'greeting', confidence: 0.9 }
   })
   const answer = await client.message(request, 'req-1')
   t.same(answer, { botState: 'MoreData', intent: 'greeting', confidence: 0.9 })
-  t.same(sent?.body, request)
-  t.equal(sent?.headers['x-bot-secret'], 'bot-secret-7a6b5c4d')
-  t.equal(sent?.headers['content-type'], 'application/json')
-  t.equal(sent?.headers['x-request-id'], 'req-1')
+  t.same(sent.body, request)
+  t.equal(sent.headers['x-bot-secret'], 'bot-secret-7a6b5c4d')
+  t.equal(sent.headers['content-type'], 'application/json')
+  t.equal(sent.headers['x-request-id'], 'req-1')
   t.same(outcomes, ['ok'])
   agent.assertNoPendingInterceptors()
 })
