@@ -24,7 +24,9 @@ const action = JSON.parse(await readFile(new URL('../genesys/handoff-decision.da
 const inputContract = Compile(action.contract.input.inputSchema as never)
 const outputContract = Compile(action.contract.output.successSchema as never)
 const SHARED_SECRET = 'test-shared-secret-1f2e3d4c5b6a'
-const SECRET_HEADER = Object.keys(action.config.request.headers).find(h => action.config.request.headers[h] === '${credentials.sharedSecret}') ?? ''
+// The header whose value Genesys fills from the integration's user-defined credential field.
+const CREDENTIAL = '$' + '{credentials.sharedSecret}'
+const SECRET_HEADER = Object.keys(action.config.request.headers).find(h => action.config.request.headers[h] === CREDENTIAL) ?? ''
 
 type Inputs = Record<string, string | number | undefined>
 type Tap = Pick<typeof t, 'ok'>
