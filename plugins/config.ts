@@ -47,7 +47,7 @@ export function describeEnvErrors (err: unknown): string {
   const invalid = errors.filter(e => e.keyword !== 'required' && e.keyword !== 'if').map(e => `${e.instancePath.replace(/^\//, '')} ${e.message ?? 'is invalid'}`)
   const parts: string[] = []
   if (missing.length > 0) parts.push(`missing required setting(s) ${missing.join(', ')}`)
-  if (missing.some(name => name === 'GENESYS_CLIENT_ID' || name === 'GENESYS_CLIENT_SECRET')) parts.push(MODE_REQUIREMENTS)
   if (invalid.length > 0) parts.push(invalid.join('; '))
+  if ([...missing, ...invalid].some(text => /^GENESYS_CLIENT_(ID|SECRET)\b/.test(text ?? ''))) parts.push(MODE_REQUIREMENTS)
   return parts.join('; ')
 }

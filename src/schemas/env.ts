@@ -16,8 +16,9 @@ export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
-  GENESYS_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
-  GENESYS_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  // Empty means unset, as with the other optional settings; the Platform API strategies require both (below).
+  GENESYS_CLIENT_ID: Type.Optional(Type.String()),
+  GENESYS_CLIENT_SECRET: Type.Optional(Type.String()),
   GENESYS_REGION: Type.String({ minLength: 1, default: 'mypurecloud.com' }),
   GENESYS_API_BASE_URL: Type.Optional(Type.String()),
   GENESYS_LOGIN_BASE_URL: Type.Optional(Type.String()),
@@ -74,7 +75,13 @@ export const EnvSchema = Type.Object({
     // Operator routes (ADMIN_TOKEN) sign their session cookies with SESSION_SECRET.
     { if: { properties: { ADMIN_TOKEN: { type: 'string', minLength: 1 } }, required: ['ADMIN_TOKEN'] }, then: { required: ['SESSION_SECRET'] } },
     // Only the Platform API strategies need an OAuth client; with flow, Architect transfers.
-    { if: { properties: { HANDOFF_STRATEGY: { const: 'flow' } }, required: ['HANDOFF_STRATEGY'] }, else: { required: ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'] } }
+    {
+      if: { properties: { HANDOFF_STRATEGY: { const: 'flow' } }, required: ['HANDOFF_STRATEGY'] },
+      else: {
+        required: ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'],
+        properties: { GENESYS_CLIENT_ID: { type: 'string', minLength: 1 }, GENESYS_CLIENT_SECRET: { type: 'string', minLength: 1 } }
+      }
+    }
   ]
 })
 export type Env = Static<typeof EnvSchema>
