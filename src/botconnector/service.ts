@@ -22,7 +22,6 @@ const BOT_LIST_TTL_MS = 30_000
 const BOT_LIST_RETRY_AFTER_S = 5
 
 export const BOT_UNAVAILABLE = 'bot_unavailable'
-export const STORE_UNAVAILABLE = 'store_unavailable'
 export const BOT_REQUESTED = 'bot_requested_handoff'
 export const INTERNAL_ERROR = 'internal_error'
 
@@ -36,8 +35,8 @@ export interface BotConnectorServiceOptions {
   now?: () => number
 }
 
-type Unavailable = typeof BOT_UNAVAILABLE | typeof STORE_UNAVAILABLE
-type TurnOutcome = HandoffResult['status'] | Unavailable | typeof INTERNAL_ERROR | 'failed'
+/** A turn's outcome (metrics label): a handoff status, `failed`, or why the service answered on its own. */
+type TurnOutcome = string
 
 export class BotConnectorService {
   private readonly opts: BotConnectorServiceOptions
@@ -72,7 +71,7 @@ export class BotConnectorService {
         return this.answer(await handoff.handle(event, ctx, { flow: true }), ctx)
       }
     } catch (err) {
-      return await this.unavailable(event, ctx, STORE_UNAVAILABLE, describe(err))
+      return await this.unavailable(event, ctx, failureRule(err), describe(err))
     }
 
     let bot: BotConnectorResponse
@@ -91,7 +90,7 @@ export class BotConnectorService {
     try {
       result = await handoff.handle(turn, ctx, requested ? { flow: true, force: { rule: BOT_REQUESTED, reason: 'the bot asked for the handoff intent' } } : { flow: true })
     } catch (err) {
-      return await this.unavailable(turn, ctx, STORE_UNAVAILABLE, describe(err), bot)
+      return await this.unavailable(turn, ctx, failureRule(err), describe(err), bot)
     }
     if (result.status === 'bot_continuing') {
       this.count('bot_continuing', ctx.log, event.conversationId)
@@ -134,7 +133,7 @@ export class BotConnectorService {
    * The bot (or the store) failed. By default the customer is handed off, recorded like any handoff when the
    * store answers; otherwise the turn is recorded and the flow takes its failure path.
    */
-  private async unavailable (event: MessagingEvent, ctx: HandleContext, rule: Unavailable, why: string, bot?: BotConnectorResponse): Promise<BotConnectorResponse> {
+  private async unavailable (event: MessagingEvent, ctx: HandleContext, rule: string, why: string, bot?: BotConnectorResponse): Promise<BotConnectorResponse> {
     const { handoff } = this.opts
     const { conversationId } = event
     if (!this.opts.handoffOnUnavailable) {
@@ -174,6 +173,11 @@ function toEvent (request: BotConnectorRequest): MessagingEvent {
     text: truncate(text, MAX_RECORDED_TEXT),
     messageId: request.messageId
   }
+}
+
+/** The handoff reason for a failure of the handoff service: its outcome label (store_unavailable, handoff_in_progress, …). */
+function failureRule (err: unknown): string {
+  return err instanceof HttpError ? err.outcome : INTERNAL_ERROR
 }
 
 function describe (err: unknown): string {
