@@ -16,6 +16,7 @@ t.test('the demo plays the webhook and the Bot Connector mode, then exits 0', as
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const code = await new Promise(resolve => child.on('exit', resolve))
   t.equal(code, 0, stderr)
+  t.comment(stdout)
   t.match(stdout, /== 1\. Webhook, platform-api strategy/)
   t.match(stdout, /POST \/api\/v2\/conversations\/[0-9a-f-]+\/participants\/[0-9a-f-]+\/replace\/queue -> 202/)
   t.match(stdout, /== 2\. Bot Connector mode/)

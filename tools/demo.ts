@@ -86,7 +86,12 @@ async function botConnectorDemo ({ app, sim, bot, address, botConnectorSecret }:
   const platformCallsBefore = sim.state.calls.length
   const intent = app.config.botConnector?.handoffIntent ?? 'handoff'
 
-  const list = await fetch(`${address}/botconnector/bots`, { headers }).then(async r => await r.json()) as { entities: Array<{ id: string, versions: Array<{ version: string, intents: Array<{ name: string }> }> }> }
+  const listed = await fetch(`${address}/botconnector/bots`, { headers })
+  const list = await listed.json() as { entities: Array<{ id: string, versions: Array<{ version: string, intents: Array<{ name: string }> }> }>, message?: string }
+  if (!listed.ok) {
+    console.log(`GET /botconnector/bots -> ${listed.status} ${list.message ?? ''}`)
+    return
+  }
   console.log('Architect reads the bot list (GET /botconnector/bots):')
   for (const b of list.entities) for (const v of b.versions) console.log(`  ${b.id} v${v.version}: intents ${v.intents.map(i => i.name).join(', ')}`)
 

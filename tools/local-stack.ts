@@ -37,6 +37,8 @@ export async function startLocalStack (opts: { defaultLogLevel: string, pretty?:
     HANDOFF_SKILL_ID: 'c0ffee00-0000-4000-8000-000000000002',
     HANDOFF_PRIORITY: '10',
     HANDOFF_QUEUE_POLL_INTERVAL_MS: '100',
+    // A trial on a busy laptop should not shed its own first requests.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     LOG_LEVEL: opts.defaultLogLevel,
     ...process.env,
     GENESYS_CLIENT_ID: clientId,
