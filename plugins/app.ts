@@ -16,6 +16,7 @@ import webhookRoutes from './routes/webhook.js'
 import botConnectorRoutes from './routes/botconnector.js'
 import healthRoutes from './routes/health.js'
 import conversationRoutes from './routes/conversations.js'
+import consoleRoutes from './routes/console.js'
 import { HttpError } from '../src/errors.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from '../src/request-id.js'
 import { reasonPhrase } from '../src/schemas/errors.js'
@@ -86,6 +87,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
   await app.register(botConnectorRoutes)
-  await app.register(conversationRoutes)
+  await app.register(conversationRoutes, { now: opts.now })
+  await app.register(consoleRoutes, { now: opts.now })
   return app
 }

@@ -1,5 +1,5 @@
 // Every error the service answers with, in one list: the routes' OpenAPI answers and the docs' error table
-// are generated from it.
+// (tools/openapi.ts) are generated from it.
 import {
   BotConnectorForbiddenError, BotNotFoundError, BotUnavailableError, ConversationEndedError, FASTIFY_ERROR_KINDS,
   HandoffInProgressError, InvalidSharedSecretError, InvalidSignatureError, NotFoundError, StoreUnavailableError,
@@ -37,9 +37,3 @@ export const ERRORS = {
 /** Every kind, for the docs. */
 export const ALL_ERROR_KINDS: readonly ErrorKind[] = [...new Set([...FASTIFY_ERROR_KINDS, ...Object.values(ERRORS)])]
   .sort((a, b) => a.status - b.status || a.code.localeCompare(b.code))
-
-/** The docs' error table (markdown). */
-export function errorTable (): string {
-  const rows = ALL_ERROR_KINDS.map(k => `| ${k.status} | \`${k.code}\` | \`${k.outcome}\` | ${k.retryAfter === true ? 'yes' : ''} | ${k.description} |`)
-  return ['| status | code | outcome label | Retry-After | meaning |', '|--:|---|---|---|---|', ...rows].join('\n')
-}

@@ -48,6 +48,7 @@ t.test('backoff has jitter within [half, full] of the exponential step and stops
   t.equal(await run(12, 0.5, undefined, {}, 11), null, 'more than maxRetries')
   t.not(await run(11, 0.5, undefined, {}, 11), null, 'up to maxRetries')
   t.equal(await run(1, 0.5, Date.now() + 10, { 'retry-after': '1' }), null, 'no wait past the deadline')
+  t.not(await run(1, 0.5, Date.now() + 1500, { 'retry-after': '1' }), null, 'a wait that ends before the deadline is taken')
 })
 
 t.test('429 twice with Retry-After, then success: the handoff waits as told and goes through', async t => {

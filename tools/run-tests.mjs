@@ -5,7 +5,8 @@
 //   node tools/run-tests.mjs <tap args>   one tap run with those arguments, e.g. a single test file
 import { spawn } from 'node:child_process'
 
-const SUITES = { main: [], bench: ['test/bench/smoke.test.ts'] }
+// The main suite holds the coverage floor (package.json "tap"); the bench's servers run compiled code, so no coverage there.
+const SUITES = { main: ['--no-allow-incomplete-coverage'], bench: ['--disable-coverage', 'test/bench/smoke.test.ts'] }
 
 /** One tap run, echoed as it goes; resolves with its exit code and the counts of its closing summary. */
 function tap (args) {
@@ -38,6 +39,7 @@ for (const args of runs) {
   failed += run.failed
   // A run that passed nothing (or crashed before its summary) fails the whole, whatever its exit code.
   if (run.code !== 0 || run.failed > 0 || run.passed === 0) code = run.code || 1
+  if (run.code !== 0 && run.failed === 0 && run.passed > 0) console.log('# every test passed but the run failed (coverage below the floor?)')
 }
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(code)
