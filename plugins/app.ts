@@ -14,7 +14,9 @@ import genesysCheckPlugin from './genesys-check.js'
 import startupLogPlugin from './startup-log.js'
 import historyStorePlugin from './history-store.js'
 import handoffPlugin from './handoff.js'
+import botConnectorPlugin from './botconnector.js'
 import webhookRoutes from './routes/webhook.js'
+import botConnectorRoutes from './routes/botconnector.js'
 import healthRoutes from './routes/health.js'
 import conversationRoutes from './routes/conversations.js'
 import consoleRoutes from './routes/console.js'
@@ -34,6 +36,8 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Genesys traffic goes through this dispatcher (tests: MockAgent) */
   dispatcher?: Dispatcher
+  /** calls to the team's bot (Bot Connector mode) go through this dispatcher (tests: MockAgent) */
+  botDispatcher?: Dispatcher
   store?: HistoryStore
   now?: () => number
   /** schedules the Genesys startup check's retries (tests: a manual clock) */
@@ -94,10 +98,12 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(genesysCheckPlugin, { timers: opts.timers, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
   await app.register(handoffPlugin)
+  await app.register(botConnectorPlugin, { dispatcher: opts.botDispatcher, now: opts.now })
   await app.register(docsPlugin)
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
+  await app.register(botConnectorRoutes)
   await app.register(conversationRoutes, { now: opts.now })
   await app.register(consoleRoutes, { now: opts.now })
   await app.register(startupLogPlugin)

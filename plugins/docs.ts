@@ -14,14 +14,21 @@ export default fp(async (app) => {
         version: SERVICE_VERSION
       },
       tags: [
-        { name: 'webhook', description: 'Messaging events from Genesys or the bot platform' },
+        { name: 'webhook', description: 'Messaging events from a bot platform or a Genesys Data Action' },
+        { name: 'botconnector', description: 'Genesys Digital Bot Connector v2 (bot-service side), when BOT_URL is set' },
         { name: 'operators', description: 'Conversation history and handoff state for operators' },
         { name: 'health', description: 'Liveness and readiness probes' }
       ],
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
-          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'handoff.sid', description: 'operator session from POST /operator/session' }
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'handoff.sid', description: 'operator session from POST /operator/session' },
+          botConnectorSecret: {
+            type: 'apiKey',
+            in: 'header',
+            name: app.config.botConnector?.inboundHeader ?? 'x-bot-connector-secret',
+            description: "BOT_CONNECTOR_SECRET, sent by the Bot Connector integration's credential field"
+          }
         }
       }
     },

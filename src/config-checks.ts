@@ -53,6 +53,31 @@ function redisProblem (env: Env): ConfigProblem | null {
   }
 }
 
+/** The team's bot as a plain base URL; throws naming BOT_URL when it is not one. */
+export function botUrl (url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new Error('BOT_URL is not a valid URL')
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('BOT_URL must be an http(s) URL')
+  if (parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
+    throw new Error('BOT_URL must be a plain base URL (no credentials, query or fragment); the bot\'s secret goes in BOT_SECRET')
+  }
+  return url.replace(/\/+$/, '')
+}
+
+function thrownProblem (variable: string, check: () => unknown): ConfigProblem | null {
+  try {
+    check()
+    return null
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err)
+    return problem(variable, text.startsWith(variable + ' ') ? text.slice(variable.length + 1) : text)
+  }
+}
+
 /** A region must be one Genesys runs, unless both base URLs are given explicitly (simulator, proxy). */
 export function regionProblem (region: string, apiBaseUrl?: string, loginBaseUrl?: string): ConfigProblem | null {
   const overridden = (apiBaseUrl ?? '') !== '' && (loginBaseUrl ?? '') !== ''
@@ -93,7 +118,10 @@ function weakSecret (value: string): string | null {
 export function productionProblems (env: Env, skip: ReadonlySet<string> = new Set()): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const add = (variable: string, text: string): void => { if (!skip.has(variable)) problems.push(problem(variable, text, 'production')) }
-  if (env.WEBHOOK_SECRET === '') add('WEBHOOK_SECRET', 'is required (unsigned webhooks would be accepted)')
+  if (env.WEBHOOK_SECRET === '' && env.WEBHOOK_SHARED_SECRET === '') add('WEBHOOK_SECRET', 'or WEBHOOK_SHARED_SECRET is required (unauthenticated webhooks would be accepted)')
+  if (env.BOT_URL !== '' && env.BOT_CONNECTOR_SECRET === '') {
+    add('BOT_CONNECTOR_SECRET', 'is required when BOT_URL turns the Bot Connector mode on (any caller could drive the bot and trigger handoffs)')
+  }
   for (const [name, value] of [['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL], ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL]] as const) {
     if (value !== undefined && value !== '' && !value.startsWith('https://')) add(name, 'must be an https:// URL (the client secret and tokens would travel in clear)')
   }
@@ -102,8 +130,11 @@ export function productionProblems (env: Env, skip: ReadonlySet<string> = new Se
   }
   const secrets: Array<[string, string, number]> = [
     ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
+    ['WEBHOOK_SHARED_SECRET', env.WEBHOOK_SHARED_SECRET, MIN_TOKEN_LENGTH],
+    ['BOT_CONNECTOR_SECRET', env.BOT_CONNECTOR_SECRET, MIN_TOKEN_LENGTH],
+    ['BOT_SECRET', env.BOT_SECRET, 0],
     ['SESSION_SECRET', env.SESSION_SECRET ?? '', 32],
-    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
+    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET ?? '', 0],
     ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
     ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
   ]
@@ -132,6 +163,7 @@ export function envProblems (env: Env, skip: ReadonlySet<string> = new Set()): C
   const priority = parsePriority(env.HANDOFF_PRIORITY ?? '')
   if ('variable' in priority) push(priority)
   push(redisProblem(env))
+  if (env.BOT_URL !== '') push(thrownProblem('BOT_URL', () => botUrl(env.BOT_URL)))
   try {
     parseTrustProxy(env.TRUST_PROXY ?? '')
   } catch (err) {

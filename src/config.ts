@@ -3,7 +3,7 @@
 // rest of the service reads.
 import { Ajv } from 'ajv'
 import { EnvSchema, type Env, type HandoffStrategyName } from './schemas/env.js'
-import { baseUrl, envProblems, parsePriority, redisConfig, regionProblem } from './config-checks.js'
+import { baseUrl, botUrl, envProblems, parsePriority, redisConfig, regionProblem } from './config-checks.js'
 import type { RedisTarget } from './store/redis-connection.js'
 import { ConfigError, schemaProblems, type ConfigProblem, type SchemaError } from './config-problems.js'
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
@@ -31,6 +31,30 @@ export interface GenesysConfig {
   maxConnections: number
   /** fetch a token and read the handoff queue at startup */
   startupCheck: boolean
+}
+
+/** A secret a caller sends in a header of this name, compared in constant time. */
+export interface HeaderSecret {
+  /** lower-case header name */
+  header: string
+  secret: string
+}
+
+export interface BotConnectorConfig {
+  /** the team's bot, itself a Bot Connector v2 service: its Bot Connector URI (…/bots, …/messages below it) */
+  botUrl: string
+  timeoutMs: number
+  maxConnections: number
+  /** sent to the team's bot with every call; null sends none */
+  botSecret: HeaderSecret | null
+  /** what Genesys' integration must send; null accepts any caller (development only) */
+  inbound: HeaderSecret | null
+  /** the header Genesys' integration sends its secret in (named in the docs and the 403 message) */
+  inboundHeader: string
+  /** bot down, slow, failing or answering garbage: hand off (true) or answer Failed */
+  handoffOnUnavailable: boolean
+  /** the intent Complete answers carry when the service hands off */
+  handoffIntent: string
 }
 
 export interface ContextPacketLimits {
@@ -88,6 +112,10 @@ export interface AppConfig {
     /** messageId is required (a replay inside the window is then recorded once) */
     requireMessageId: boolean
   }
+  /** a shared-secret header accepted beside the signature (Genesys Data Actions cannot sign); null: none */
+  webhookSharedSecret: HeaderSecret | null
+  /** Digital Bot Connector v2 mode (BOT_URL set); null: off */
+  botConnector: BotConnectorConfig | null
   metrics: {
     /** bearer token GET /metrics requires; null leaves it open */
     token: string | null
@@ -105,6 +133,20 @@ export interface AppConfig {
   }
 }
 
+function headerSecret (header: string, secret: string): HeaderSecret | null {
+  return secret === '' ? null : { header: header.toLowerCase(), secret }
+}
+
+/** Whether this strategy calls the Genesys Platform API (and so needs an OAuth client). */
+export function needsOAuthClient (strategy: HandoffStrategyName): boolean {
+  return strategy !== 'flow'
+}
+
+/** What each way in needs, for configuration errors about the OAuth client. */
+export const MODE_REQUIREMENTS = 'HANDOFF_STRATEGY=platform-api or routing-metadata calls the Genesys Platform API and needs ' +
+  'GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET (an OAuth client-credentials client); the flow-based ways in ' +
+  '(Bot Connector mode with BOT_URL, or a Data Action with HANDOFF_STRATEGY=flow) need no OAuth client: set HANDOFF_STRATEGY=flow'
+
 /** Throws when the region is not one Genesys runs (unless both base URLs are overridden). */
 export function checkRegion (region: string, apiBaseUrl?: string, loginBaseUrl?: string): void {
   const found = regionProblem(region, apiBaseUrl, loginBaseUrl)
@@ -120,7 +162,11 @@ export function idList (value: string): string[] {
 const validateEnv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, allowUnionTypes: true, addUsedSchema: false })
   .compile(EnvSchema)
 const ENV_NAMES = Object.keys(EnvSchema.properties)
-const CONDITIONS = { SESSION_SECRET: 'when ADMIN_TOKEN is set (it signs the operator session cookies)' }
+const CONDITIONS = {
+  SESSION_SECRET: 'when ADMIN_TOKEN is set (it signs the operator session cookies)',
+  GENESYS_CLIENT_ID: `unless HANDOFF_STRATEGY=flow: ${MODE_REQUIREMENTS}`,
+  GENESYS_CLIENT_SECRET: 'unless HANDOFF_STRATEGY=flow (see GENESYS_CLIENT_ID)'
+}
 
 /**
  * The configuration from raw variables (process.env and .env merged): validated, checked and converted, or a
@@ -156,8 +202,8 @@ export function toAppConfig (env: Env): AppConfig {
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     genesys: {
-      clientId: env.GENESYS_CLIENT_ID,
-      clientSecret: env.GENESYS_CLIENT_SECRET,
+      clientId: env.GENESYS_CLIENT_ID ?? '',
+      clientSecret: env.GENESYS_CLIENT_SECRET ?? '',
       region: env.GENESYS_REGION,
       apiBaseUrl: url('GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL, `api.${env.GENESYS_REGION}`),
       loginBaseUrl: url('GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL, `login.${env.GENESYS_REGION}`),
@@ -204,6 +250,19 @@ export function toAppConfig (env: Env): AppConfig {
       requireTimestamp: env.WEBHOOK_REQUIRE_TIMESTAMP,
       requireMessageId: env.WEBHOOK_REQUIRE_MESSAGE_ID
     },
+    webhookSharedSecret: headerSecret(env.WEBHOOK_SHARED_SECRET_HEADER, env.WEBHOOK_SHARED_SECRET),
+    botConnector: env.BOT_URL === ''
+      ? null
+      : {
+          botUrl: botUrl(env.BOT_URL),
+          timeoutMs: env.BOT_TIMEOUT_MS,
+          maxConnections: env.BOT_MAX_CONNECTIONS,
+          botSecret: headerSecret(env.BOT_SECRET_HEADER, env.BOT_SECRET),
+          inbound: headerSecret(env.BOT_CONNECTOR_SECRET_HEADER, env.BOT_CONNECTOR_SECRET),
+          inboundHeader: env.BOT_CONNECTOR_SECRET_HEADER.toLowerCase(),
+          handoffOnUnavailable: env.BOT_UNAVAILABLE_HANDOFF,
+          handoffIntent: env.HANDOFF_INTENT
+        },
     metrics: {
       token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS

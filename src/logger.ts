@@ -10,14 +10,16 @@ export type Log = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>
 // line (measured, 32 paths), exact ones next to nothing.
 const SECRET_KEYS = [
   'authorization', 'cookie', '["x-hub-signature-256"]', 'signature',
+  // the default shared-secret headers (Data Actions, Bot Connector)
+  '["x-handoff-secret"]', '["x-bot-connector-secret"]',
   'clientSecret', 'client_secret', 'accessToken', 'access_token', 'token', 'secret',
-  'sessionSecret', 'adminToken', 'webhookSecret', 'metricsToken'
+  'sessionSecret', 'adminToken', 'webhookSecret', 'metricsToken', 'webhookSharedSecret', 'botSecret', 'inbound'
 ]
 const CONTAINERS = [
   '', 'headers', 'req', 'req.headers', 'request', 'request.headers', 'res.headers', 'response', 'response.headers',
   'body', 'err', 'options', 'opts',
   // the AppConfig, logged whole or under `config`
-  'genesys', 'session', 'metrics', 'config', 'config.genesys', 'config.session', 'config.metrics'
+  'genesys', 'session', 'metrics', 'botConnector', 'config', 'config.genesys', 'config.session', 'config.metrics', 'config.botConnector'
 ]
 
 function path (container: string, key: string): string {

@@ -8,6 +8,7 @@ import { startSimulator } from '../tools/simulator/app.js'
 import type { Fault, SimulatorOptions } from '../tools/simulator/state.js'
 import { loggerOptions } from '../src/logger.js'
 import type { Timers } from '../src/genesys/startup-check.js'
+import { SAMPLE_BOT_ID, startSampleBot, type SampleBotOptions } from '../tools/simulator/bot.js'
 
 type SimulatorTuning = Omit<SimulatorOptions, 'clientId' | 'clientSecret'>
 
@@ -135,4 +136,51 @@ export class ManualTimers implements Timers {
     }
     return due.length
   }
+}
+
+// --- Bot Connector mode ---------------------------------------------------------------------------------
+
+export const BOT_CONNECTOR_SECRET = 'test-bot-connector-secret-4d3c2b1a'
+export const BOT_CONNECTOR_HEADER = 'x-bot-connector-secret'
+
+/** The sample bot on loopback, closed after the test. */
+export async function sampleBot (t: Teardown, opts: SampleBotOptions = {}): Promise<Awaited<ReturnType<typeof startSampleBot>>> {
+  const bot = await startSampleBot(opts)
+  t.teardown(async () => { await bot.app.close() })
+  return bot
+}
+
+/** The app in Bot Connector mode in front of a fresh sample bot, wired to a fresh Genesys simulator too. */
+export async function buildWithBot (t: Teardown, opts: BuildOptions & { envOverrides?: Record<string, unknown>, bot?: SampleBotOptions } = {}): Promise<{
+  app: FastifyInstance
+  bot: Awaited<ReturnType<typeof startSampleBot>>
+  sim: Awaited<ReturnType<typeof startSimulator>>
+}> {
+  const { bot: botOptions, envOverrides, ...rest } = opts
+  const bot = await sampleBot(t, botOptions)
+  const { app, sim } = await buildWithSimulator(t, {
+    ...rest,
+    envOverrides: { BOT_URL: bot.url, BOT_CONNECTOR_SECRET, ...envOverrides }
+  })
+  return { app, bot, sim }
+}
+
+/** A Bot Connector v2 turn as Genesys sends it. */
+export function botTurn (conversationId: string, text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    botId: SAMPLE_BOT_ID,
+    botVersion: '1',
+    botSessionId: 'c5a2e1f0-0000-4000-8000-000000000b07',
+    messageId: randomUUID(),
+    inputMessage: { type: 'Text', text },
+    languageCode: 'en-us',
+    botSessionTimeout: 360,
+    genesysConversationId: conversationId,
+    parameters: {},
+    ...extra
+  }
+}
+
+export async function postTurn (app: FastifyInstance, body: unknown, headers: Record<string, string> = { [BOT_CONNECTOR_HEADER]: BOT_CONNECTOR_SECRET }): Promise<Awaited<ReturnType<FastifyInstance['inject']>>> {
+  return await app.inject({ method: 'POST', url: '/botconnector/messages', payload: body as Record<string, unknown>, headers })
 }
