@@ -8,6 +8,8 @@ export interface ConfigProblem {
   text: string
   /** missing: absent or empty; production: unsafe only with NODE_ENV=production */
   kind: 'missing' | 'invalid' | 'production'
+  /** when a setting is required only in some modes: which, said once after the missing names */
+  note?: string
 }
 
 export const problem = (variable: string, text: string, kind: ConfigProblem['kind'] = 'invalid'): ConfigProblem =>
@@ -28,11 +30,14 @@ function configMessage (problems: readonly ConfigProblem[]): string {
   const parts: string[] = []
   const missing = problems.filter(p => p.kind === 'missing')
   if (missing.length > 0) parts.push(`missing required setting(s) ${missing.map(p => p.variable).join(', ')}`)
+  parts.push(...new Set(missing.flatMap(p => p.note !== undefined ? [p.note] : [])))
   parts.push(...problems.filter(p => p.kind === 'invalid').map(p => p.text))
   const production = problems.filter(p => p.kind === 'production')
   if (production.length > 0) parts.push(`Refusing to start with NODE_ENV=production: ${production.map(p => p.text).join('; ')}`)
   return `Invalid configuration: ${parts.join('; ')}`
 }
+
+const withNote = (found: ConfigProblem, note: string | undefined): ConfigProblem => note === undefined ? found : { ...found, note }
 
 /** The parts of an Ajv error read here. */
 export interface SchemaError {
@@ -54,7 +59,7 @@ function quoted (value: unknown): string {
  * Ajv's errors for the environment, one problem per variable: absent and empty required values as missing,
  * enums with their allowed values. `values` holds what was given (to quote non-secret values back).
  */
-export function schemaProblems (errors: readonly SchemaError[], values: Record<string, unknown>, conditions: Record<string, string> = {}): ConfigProblem[] {
+export function schemaProblems (errors: readonly SchemaError[], values: Record<string, unknown>, conditions: Record<string, string> = {}, notes: Record<string, string> = {}): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const seen = new Set<string>()
   for (const e of errors) {
@@ -65,9 +70,9 @@ export function schemaProblems (errors: readonly SchemaError[], values: Record<s
     seen.add(variable)
     if (e.keyword === 'required') {
       const condition = conditions[variable]
-      problems.push(problem(variable, `is required${condition !== undefined ? ` ${condition}` : ''}`, 'missing'))
+      problems.push(withNote(problem(variable, `is required${condition !== undefined ? ` ${condition}` : ''}`, 'missing'), notes[variable]))
     } else if (e.keyword === 'minLength' && e.params.limit === 1) {
-      problems.push(problem(variable, 'is required (it is empty)', 'missing'))
+      problems.push(withNote(problem(variable, 'is required (it is empty)', 'missing'), notes[variable]))
     } else if (e.keyword === 'enum') {
       const allowed = (e.params.allowedValues ?? []).map(String).join(', ')
       problems.push(problem(variable, `must be equal to one of the allowed values: ${allowed} (got ${quoted(values[variable])})`))

@@ -162,11 +162,13 @@ export function idList (value: string): string[] {
 const validateEnv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, allowUnionTypes: true, addUsedSchema: false })
   .compile(EnvSchema)
 const ENV_NAMES = Object.keys(EnvSchema.properties)
+// Settings required only in some modes: when (in the problem's text), and which mode needs what (said once).
 const CONDITIONS = {
   SESSION_SECRET: 'when ADMIN_TOKEN is set (it signs the operator session cookies)',
-  GENESYS_CLIENT_ID: `unless HANDOFF_STRATEGY=flow: ${MODE_REQUIREMENTS}`,
-  GENESYS_CLIENT_SECRET: 'unless HANDOFF_STRATEGY=flow (see GENESYS_CLIENT_ID)'
+  GENESYS_CLIENT_ID: 'unless HANDOFF_STRATEGY=flow',
+  GENESYS_CLIENT_SECRET: 'unless HANDOFF_STRATEGY=flow'
 }
+const NOTES = { GENESYS_CLIENT_ID: MODE_REQUIREMENTS, GENESYS_CLIENT_SECRET: MODE_REQUIREMENTS }
 
 /**
  * The configuration from raw variables (process.env and .env merged): validated, checked and converted, or a
@@ -176,7 +178,7 @@ export function loadConfig (raw: Record<string, unknown>): AppConfig {
   const data: Record<string, unknown> = {}
   for (const name of ENV_NAMES) if (raw[name] !== undefined) data[name] = raw[name]
   const given = { ...data }
-  const problems = validateEnv(data) ? [] : schemaProblems((validateEnv.errors ?? []) as SchemaError[], given, CONDITIONS)
+  const problems = validateEnv(data) ? [] : schemaProblems((validateEnv.errors ?? []) as SchemaError[], given, CONDITIONS, NOTES)
   const env = data as Env
   problems.push(...envProblems(env, new Set(problems.map(p => p.variable))))
   // In the order the variables are documented (.env.example follows the schema); production rules in their own order.

@@ -41,7 +41,7 @@ t.test('the Platform API strategies without an OAuth client: the error says what
   t.notMatch(await startupError(testEnv({ GENESYS_CLIENT_SECRET: undefined, HANDOFF_STRATEGY: 'flow' })), /GENESYS/)
   // .env.example leaves them empty: empty means unset.
   const empty = await startupError(testEnv({ GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '' }))
-  t.match(empty, /GENESYS_CLIENT_ID must NOT have fewer than 1 characters; GENESYS_CLIENT_SECRET must NOT have fewer than 1 characters; HANDOFF_STRATEGY=platform-api or routing-metadata calls/)
+  t.match(empty, /missing required setting\(s\) GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET; HANDOFF_STRATEGY=platform-api or routing-metadata calls/)
   t.equal(await startupError(testEnv({ GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '', HANDOFF_STRATEGY: 'flow' })), '', 'empty is fine with flow')
 })
 
