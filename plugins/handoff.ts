@@ -20,10 +20,7 @@ export default fp(async (app) => {
   app.decorate('handoff', new HandoffService({
     store: instrumentStore(app.historyStore, (operation) => { metrics.storeError(operation) }),
     strategy,
-    policy: {
-      threshold: handoff.threshold,
-      target: { queueId: handoff.queueId, skillIds: handoff.skillIds, priority: handoff.priority, languageId: handoff.languageId }
-    },
+    policy: app.policy,
     deadlineMs: handoff.deadlineMs,
     observer: {
       decision: (d) => { metrics.decision(d.action, d.intent) },
@@ -32,4 +29,4 @@ export default fp(async (app) => {
       retry: (e) => { metrics.retry(e.operation, String(e.statusCode ?? e.code ?? 'unknown')) }
     }
   }))
-}, { name: 'handoff', dependencies: ['config', 'metrics', 'genesys-auth', 'history-store'] })
+}, { name: 'handoff', dependencies: ['config', 'metrics', 'genesys-auth', 'history-store', 'policy'] })

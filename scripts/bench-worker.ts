@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger.js'
 import { startSimulator } from '../src/simulator/app.js'
 import { HandoffService } from '../src/handoff.js'
 import { MemoryHistoryStore } from '../src/store/memory.js'
+import { PolicyRuntime } from '../src/policy/runtime.js'
 import type { HandoffStrategy } from '../src/strategies/types.js'
 
 export const BENCH_CLIENT_ID = 'bench-client'
@@ -122,14 +123,16 @@ async function memory (): Promise<void> {
   const events = Number(process.env.BENCH_EVENTS ?? 10)
   const gc = (globalThis as { gc?: () => void }).gc
   const unusedStrategy: HandoffStrategy = { name: 'none', execute: async () => { throw new Error('no handoff expected') } }
+  const log = pino({ level: 'silent' })
   const store = new MemoryHistoryStore({ maxEvents: 50, ttlSeconds: 86400, maxConversations: Math.max(200_000, conversations) })
   const service = new HandoffService({
     store,
     strategy: unusedStrategy,
-    policy: { threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } },
+    policy: new PolicyRuntime({
+      file: null, shadowFile: null, log, defaults: { threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } }
+    }),
     deadlineMs: 15_000
   })
-  const log = pino({ level: 'silent' })
   gc?.()
   const rssBefore = process.memoryUsage().rss
   const started = performance.now()

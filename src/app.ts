@@ -11,6 +11,7 @@ import metricsRoutes from '../plugins/routes/metrics.js'
 import genesysAuthPlugin from '../plugins/genesys-auth.js'
 import historyStorePlugin from '../plugins/history-store.js'
 import handoffPlugin from '../plugins/handoff.js'
+import policyPlugin from '../plugins/policy.js'
 import webhookRoutes from '../plugins/routes/webhook.js'
 import healthRoutes from '../plugins/routes/health.js'
 import conversationRoutes from '../plugins/routes/conversations.js'
@@ -73,6 +74,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(overloadPlugin)
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
+  await app.register(policyPlugin)
   await app.register(handoffPlugin)
   await app.register(docsPlugin)
   await app.register(healthRoutes)

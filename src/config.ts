@@ -58,7 +58,11 @@ export const envSchema = {
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 25000 },
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, default: 1000 },
     OVERLOAD_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, default: 1000 },
-    OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 }
+    OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 },
+    // --- escalation policy ---
+    POLICY_FILE: { type: 'string', default: '' },
+    SHADOW_POLICY_FILE: { type: 'string', default: '' }
+    // --- end escalation policy ---
   }
 } as const
 
@@ -108,6 +112,8 @@ export interface Env {
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
   OVERLOAD_SAMPLE_INTERVAL_MS: number
   OVERLOAD_RETRY_AFTER_SECONDS: number
+  POLICY_FILE: string
+  SHADOW_POLICY_FILE: string
 }
 
 export interface RedisConfig {
@@ -185,6 +191,11 @@ export interface AppConfig {
     maxEventLoopDelayMs: number
     sampleIntervalMs: number
     retryAfterSeconds: number
+  }
+  /** escalation policy files (JSON or YAML); null: today's single threshold / no shadow */
+  policy: {
+    file: string | null
+    shadowFile: string | null
   }
 }
 
@@ -345,6 +356,10 @@ export function toAppConfig (env: Env): AppConfig {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
       sampleIntervalMs: env.OVERLOAD_SAMPLE_INTERVAL_MS,
       retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS
+    },
+    policy: {
+      file: env.POLICY_FILE.trim() === '' ? null : env.POLICY_FILE.trim(),
+      shadowFile: env.SHADOW_POLICY_FILE.trim() === '' ? null : env.SHADOW_POLICY_FILE.trim()
     }
   }
 }

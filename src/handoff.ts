@@ -2,9 +2,13 @@
 // several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
-import { decide, type Decision, type Policy } from './decision.js'
+import type { Decision } from './decision.js'
 import { ConversationEndedError, HandoffInProgressError } from './errors.js'
-import type { HandoffRecord, HistoryEntry, HistoryStore } from './store/types.js'
+import type { AppendResult, HandoffRecord, HistoryEntry, HistoryStore } from './store/types.js'
+import type { Policy } from './policy/compile.js'
+import { auditRecord, type DecisionRecord } from './policy/decision.js'
+import type { ConversationHistory } from './policy/evaluate.js'
+import type { PolicyRuntime } from './policy/runtime.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { RetryEvent } from './genesys/http.js'
 
@@ -41,7 +45,8 @@ export interface HandoffObserver {
 export interface HandoffServiceOptions {
   store: HistoryStore
   strategy: HandoffStrategy
-  policy: Policy
+  /** decides every event (and evaluates the shadow policy beside it) */
+  policy: Pick<PolicyRuntime, 'live' | 'window' | 'decide'>
   deadlineMs: number
   /** how long a claim outlives its deadline before another instance may take it over */
   claimGraceMs?: number
@@ -69,24 +74,29 @@ export class HandoffService {
     this.claimTtlMs = opts.deadlineMs + (opts.claimGraceMs ?? 5000)
   }
 
+  /** the live escalation policy */
   get policy (): Policy {
-    return this.opts.policy
+    return this.opts.policy.live
   }
 
   async handle (received: MessagingEvent, ctx: HandleContext): Promise<HandoffResult> {
     // One conversation, one key, whatever case the sender writes its UUID in.
     const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
-    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()))
-    const outcome = await this.respond(event, appended.handoff, ctx)
+    // The append answers with the newest entries too: the policy's history without a second read.
+    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()), this.opts.policy.window + 1)
+    const outcome = await this.respond(event, appended, ctx)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }
 
-  private async respond (event: MessagingEvent, handoff: HandoffRecord, ctx: HandleContext): Promise<Outcome> {
+  private async respond (event: MessagingEvent, appended: AppendResult, ctx: HandleContext): Promise<Outcome> {
     const { conversationId } = event
+    const { handoff } = appended
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
-    const decision = decide(this.opts.policy, event.intent)
+    const { decision, shadow, disagrees } = this.opts.policy.decide({
+      conversationId, history: historyBefore(appended, event.messageId), event, log: ctx.log
+    })
     this.opts.observer?.decision?.(decision)
     ctx.log.info({
       conversationId,
@@ -94,11 +104,43 @@ export class HandoffService {
       confidence: decision.confidence,
       threshold: decision.threshold,
       action: decision.action,
-      reason: decision.reason
+      reason: decision.reason,
+      ruleId: decision.ruleId,
+      policyVersion: decision.policyVersion,
+      turn: decision.turn
     }, 'decision')
 
-    if (handoff.state === 'none' && decision.action === 'CONTINUE_BOT') return { status: 'bot_continuing', conversationId, decision }
-    return await this.settle(conversationId, handoff, decision, ctx)
+    let outcome = 'error'
+    try {
+      const result: Outcome = handoff.state === 'none' && decision.action === 'CONTINUE_BOT'
+        ? { status: 'bot_continuing', conversationId, decision }
+        : await this.settle(conversationId, handoff, decision, ctx)
+      outcome = result.status
+      return result
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      outcome = typeof code === 'string' ? code : 'error'
+      throw err
+    } finally {
+      await this.audit(conversationId, auditRecord({
+        decision,
+        event: event.event,
+        outcome,
+        at: new Date(this.now()).toISOString(),
+        messageId: event.messageId,
+        duplicate: appended.duplicate,
+        shadow: disagrees ? shadow : null
+      }), ctx)
+    }
+  }
+
+  /** The audit trail is kept best effort: the event's answer stands whether or not it could be written. */
+  private async audit (conversationId: string, record: DecisionRecord, ctx: HandleContext): Promise<void> {
+    try {
+      await this.opts.store.recordDecision(conversationId, record)
+    } catch (err) {
+      ctx.log.warn({ conversationId, err }, 'decision not kept in the audit trail')
+    }
   }
 
   /**
@@ -146,7 +188,7 @@ export class HandoffService {
 
   private async execute (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
     const { store, strategy } = this.opts
-    const target = decision.target ?? this.opts.policy.target
+    const target = decision.target ?? this.opts.policy.live.target
     const started = this.now()
     let result
     try {
@@ -209,6 +251,22 @@ function settled (conversationId: string, handoff: HandoffRecord): Outcome {
     throw new ConversationEndedError(conversationId, String(handoff.details.reason ?? 'ended earlier'))
   }
   return { status: 'handed_off', conversationId, handoff }
+}
+
+/**
+ * The conversation before this event, from the entries the append answered with. A redelivery was
+ * recorded the first time: its history ends before that entry (or, when the entry is out of sight, where
+ * the conversation stands).
+ */
+function historyBefore ({ recent, turns, duplicate }: AppendResult, messageId: string | undefined): ConversationHistory {
+  let end = recent.length
+  if (!duplicate) end -= 1
+  else if (messageId !== undefined) {
+    const at = recent.findLastIndex(e => e.messageId === messageId)
+    if (at >= 0) end = at
+  }
+  end = Math.max(0, end)
+  return { events: recent.slice(0, end), turns: Math.max(0, turns - (recent.length - end)) }
 }
 
 function toEntry (event: MessagingEvent, now: number): HistoryEntry {

@@ -1,5 +1,6 @@
 // Shared JSON schemas for requests and answers; they validate, serialize and document (OpenAPI) at once.
 import { Type } from '@fastify/type-provider-typebox'
+import { Decision as DecisionShape, DecisionRecord } from '../../src/policy/decision.js'
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 const EXAMPLE_ID = '4ff43965-ec45-4f8c-8019-d83551de6d0a'
@@ -60,22 +61,7 @@ export const MessagingEvent = Type.Object({
   ]
 })
 
-const RoutingTarget = Type.Object({
-  queueId: Type.String(),
-  skillIds: Type.Array(Type.String()),
-  priority: Type.Union([Type.Integer(), Type.Null()]),
-  languageId: Type.Union([Type.String(), Type.Null()])
-})
-
-export const Decision = Type.Object({
-  action: Type.Union([Type.Literal('HANDOFF'), Type.Literal('CONTINUE_BOT')]),
-  intent: Type.String(),
-  confidence: Type.Number(),
-  threshold: Type.Number(),
-  rule: Type.String({ description: 'the rule that decided, stable for reporting' }),
-  reason: Type.String(),
-  target: Type.Union([RoutingTarget, Type.Null()])
-}, { $id: 'Decision' })
+export const Decision = { ...DecisionShape, $id: 'Decision' }
 
 export const HandoffRecord = Type.Object({
   state: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
@@ -93,7 +79,10 @@ const decisionExample = (confidence: number, handoff: boolean): Record<string, u
   reason: handoff
     ? `intent 'billing_dispute' confidence ${confidence} is below threshold 0.75`
     : `intent 'order_status' confidence ${confidence} meets threshold 0.75`,
-  target: handoff ? { queueId: 'c0ffee00-0000-4000-8000-000000000001', skillIds: [], priority: null, languageId: null } : null
+  target: handoff ? { queueId: 'c0ffee00-0000-4000-8000-000000000001', skillIds: [], priority: null, languageId: null } : null,
+  ruleId: handoff ? 'confidence_below_threshold' : 'confidence_meets_threshold',
+  policyVersion: '73be6a82135c',
+  turn: 1
 })
 
 export const WebhookAnswer = Type.Object({
@@ -137,12 +126,27 @@ export const ConversationSnapshot = Type.Object({
     timestamp: Type.String(),
     messageId: Type.Optional(Type.String())
   })),
-  handoff: Type.Ref('HandoffRecord')
+  handoff: Type.Ref('HandoffRecord'),
+  turns: Type.Integer({ description: 'events recorded over the conversation\'s life (history keeps the newest)' }),
+  decisions: Type.Array(DecisionRecord, { description: 'the escalation policy\'s decisions, oldest first: inputs, rule, policy version, outcome' })
 }, {
   examples: [{
     conversationId: EXAMPLE_ID,
     history: [{ event: 'message', intent: { intent: 'billing_dispute', confidence: 0.41 }, text: 'I want to dispute a charge', timestamp: '2026-11-25T12:00:00.000Z' }],
-    handoff: { state: 'done', at: '2026-11-25T12:00:00.120Z', details: { strategy: 'routing-metadata' } }
+    handoff: { state: 'done', at: '2026-11-25T12:00:00.120Z', details: { strategy: 'routing-metadata' } },
+    turns: 1,
+    decisions: [{
+      at: '2026-11-25T12:00:00.001Z',
+      turn: 1,
+      input: { event: 'message', intent: 'billing_dispute', confidence: 0.41 },
+      action: 'HANDOFF',
+      ruleId: 'confidence_below_threshold',
+      reason: "intent 'billing_dispute' confidence 0.41 is below threshold 0.75",
+      threshold: 0.75,
+      target: { queueId: 'c0ffee00-0000-4000-8000-000000000001', skillIds: [], priority: null, languageId: null },
+      policyVersion: '73be6a82135c',
+      outcome: 'handoff_initiated'
+    }]
   }]
 })
 

@@ -8,11 +8,17 @@ import type { SessionStore } from '@fastify/session'
 import type {
   AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
 } from './types.js'
+import type { DecisionRecord } from '../policy/decision.js'
+import { decodeDecision, encodeDecision, flat } from './compact.js'
 
 interface ConversationRecord {
   /** compact entries (see encode): one string each instead of four objects keeps 100k conversations small */
   history: string[]
   handoff: HandoffRecord
+  /** events recorded over the conversation's life */
+  turns: number
+  /** the audit trail, encoded like the history */
+  decisions?: string[]
   claimId?: string
   claimExpiresAt?: number
   /** messageIds recorded, oldest first, with when each may be forgotten */
@@ -30,10 +36,7 @@ type EncodedEntry = [event: string, intent: string, confidence: number, text: st
 function encode (entry: HistoryEntry): string {
   const fields: EncodedEntry = [entry.event, entry.intent.intent, entry.intent.confidence, entry.text, entry.timestamp]
   if (entry.messageId !== undefined) fields.push(entry.messageId)
-  const encoded = JSON.stringify(fields)
-  // V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it.
-  Number(encoded)
-  return encoded
+  return flat(JSON.stringify(fields))
 }
 
 function decode (encoded: string): HistoryEntry {
@@ -71,35 +74,59 @@ export class MemoryHistoryStore implements HistoryStore {
     this.sessions = new MemorySessionStore(opts.maxSessions ?? 10000, opts.ttlSeconds * 1000, this.now)
   }
 
-  async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
+  async append (conversationId: string, entry: HistoryEntry, recent = 0): Promise<AppendResult> {
     let record = this.conversations.get(conversationId)
     if (record === undefined) {
-      record = { history: [], handoff: NO_HANDOFF }
+      record = { history: [], handoff: NO_HANDOFF, turns: 0 }
     }
     this.lapseClaim(record)
-    if (entry.messageId !== undefined && this.seen(record, entry.messageId)) {
-      return { events: record.history.length, handoff: { ...record.handoff }, duplicate: true }
+    const duplicate = entry.messageId !== undefined && this.seen(record, entry.messageId)
+    if (!duplicate) {
+      record.history.push(encode(entry))
+      record.turns++
+      if (record.history.length > this.maxEvents) {
+        record.history.splice(0, record.history.length - this.maxEvents)
+      }
+      // set() again refreshes the TTL: expiry counts from the last activity.
+      this.conversations.set(conversationId, record)
     }
-    record.history.push(encode(entry))
-    if (record.history.length > this.maxEvents) {
-      record.history.splice(0, record.history.length - this.maxEvents)
+    return {
+      events: record.history.length,
+      handoff: { ...record.handoff },
+      duplicate,
+      turns: record.turns,
+      recent: recent > 0 ? record.history.slice(-recent).map(decode) : []
     }
-    // set() again refreshes the TTL: expiry counts from the last activity.
-    this.conversations.set(conversationId, record)
-    return { events: record.history.length, handoff: { ...record.handoff }, duplicate: false }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const record = this.conversations.get(conversationId)
     if (record === undefined) return null
     this.lapseClaim(record)
-    return { conversationId, history: record.history.map(decode), handoff: { ...record.handoff } }
+    return {
+      conversationId,
+      history: record.history.map(decode),
+      handoff: { ...record.handoff },
+      turns: record.turns,
+      decisions: (record.decisions ?? []).map(decodeDecision)
+    }
+  }
+
+  async recordDecision (conversationId: string, decision: DecisionRecord): Promise<void> {
+    let record = this.conversations.get(conversationId)
+    if (record === undefined) {
+      record = { history: [], handoff: NO_HANDOFF, turns: 0 }
+      this.conversations.set(conversationId, record)
+    }
+    const decisions = record.decisions ?? (record.decisions = [])
+    decisions.push(encodeDecision(decision))
+    if (decisions.length > this.maxEvents) decisions.splice(0, decisions.length - this.maxEvents)
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
     let record = this.conversations.get(conversationId)
     if (record === undefined) {
-      record = { history: [], handoff: NO_HANDOFF }
+      record = { history: [], handoff: NO_HANDOFF, turns: 0 }
       this.conversations.set(conversationId, record)
     }
     this.lapseClaim(record)
@@ -115,7 +142,7 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record = this.conversations.get(conversationId) ??
-      { history: [], handoff: NO_HANDOFF }
+      { history: [], handoff: NO_HANDOFF, turns: 0 }
     if (record.handoff.state === 'done') return
     if (record.claimId !== undefined && record.claimId !== claimId) return
     record.handoff = { state: 'done', at: new Date(this.now()).toISOString(), details }

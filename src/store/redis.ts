@@ -10,70 +10,14 @@ import { StoreUnavailableError } from '../errors.js'
 import type {
   AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
 } from './types.js'
-
-// Scripts see KEYS already namespaced by the client's keyPrefix. A conversation's keys share the {id} hash
-// tag, so the scripts also run on a Redis Cluster.
-
-// KEYS: history, handoff, message marker. ARGV: entry, maxEvents, ttlSeconds, hasMessageId, dedupeTtlSeconds.
-// Returns { events kept, handoff record JSON or '', 1 if the messageId was seen before }.
-const APPEND = `
-local duplicate = 0
-if ARGV[4] == '1' and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then
-  duplicate = 1
-end
-local events
-if duplicate == 1 then
-  events = redis.call('LLEN', KEYS[1])
-else
-  events = redis.call('RPUSH', KEYS[1], ARGV[1])
-  local max = tonumber(ARGV[2])
-  if events > max then
-    redis.call('LTRIM', KEYS[1], -max, -1)
-    events = max
-  end
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-end
-local handoff = redis.call('GET', KEYS[2])
-if not handoff then return { events, '', duplicate } end
--- A finished handoff lives as long as the history; a pending claim keeps its own short expiry.
-if duplicate == 0 and cjson.decode(handoff).state == 'done' then
-  redis.call('EXPIRE', KEYS[2], ARGV[3])
-end
-return { events, handoff, duplicate }
-`
-
-// KEYS: handoff. ARGV: pending record JSON, claim ttl ms. Returns '' when taken, else the current record.
-const CLAIM = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return '' end
-return redis.call('GET', KEYS[1])
-`
-
-// KEYS: handoff. ARGV: claimId, done record JSON, ttlSeconds. A lapsed claim nobody else took still
-// completes: the routing update did happen.
-const COMPLETE = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local record = cjson.decode(current)
-  if record.state == 'done' or record.claimId ~= ARGV[1] then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1
-`
-
-// KEYS: handoff. ARGV: claimId. Only the claim's holder can release it.
-const RELEASE = `
-local current = redis.call('GET', KEYS[1])
-if current and cjson.decode(current).claimId == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0
-`
+import type { DecisionRecord } from '../policy/decision.js'
+import { APPEND, CLAIM, COMPLETE, RECORD_DECISION, RELEASE } from './redis-scripts.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    handoffAppend: (history: string, handoff: string, marker: string, entry: string, maxEvents: number,
-      ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number) => Result<[number, string, number], Context>
+    handoffAppend: (history: string, handoff: string, marker: string, turns: string, entry: string, maxEvents: number,
+      ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number, recent: number) => Result<[number, string, number, number, string[]], Context>
+    handoffDecision: (decisions: string, record: string, maxEvents: number, ttlSeconds: number) => Result<number, Context>
     handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
     handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
     handoffRelease: (handoff: string, claimId: string) => Result<number, Context>
@@ -124,7 +68,8 @@ export class RedisHistoryStore implements HistoryStore {
       // Concurrent webhooks share one write per event-loop tick.
       enableAutoPipelining: true
     })
-    this.client.defineCommand('handoffAppend', { numberOfKeys: 3, lua: APPEND })
+    this.client.defineCommand('handoffAppend', { numberOfKeys: 4, lua: APPEND })
+    this.client.defineCommand('handoffDecision', { numberOfKeys: 1, lua: RECORD_DECISION })
     this.client.defineCommand('handoffClaim', { numberOfKeys: 1, lua: CLAIM })
     this.client.defineCommand('handoffComplete', { numberOfKeys: 1, lua: COMPLETE })
     this.client.defineCommand('handoffRelease', { numberOfKeys: 1, lua: RELEASE })
@@ -152,26 +97,38 @@ export class RedisHistoryStore implements HistoryStore {
     }
   }
 
-  async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
+  async append (conversationId: string, entry: HistoryEntry, recent = 0): Promise<AppendResult> {
     const keys = this.keys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
-    const [events, handoff, duplicate] = await this.command(async () => await this.client.handoffAppend(
-      keys.history, keys.handoff, keys.message(messageId ?? ''), JSON.stringify(entry), maxEvents, ttlSeconds,
-      messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600))
-    return { events, handoff: toRecord(handoff), duplicate: duplicate === 1 }
+    const [events, handoff, duplicate, turns, tail] = await this.command(async () => await this.client.handoffAppend(
+      keys.history, keys.handoff, keys.message(messageId ?? ''), keys.turns, JSON.stringify(entry), maxEvents, ttlSeconds,
+      messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600, Math.max(0, Math.floor(recent))))
+    return { events, handoff: toRecord(handoff), duplicate: duplicate === 1, turns, recent: tail.map(item => JSON.parse(item) as HistoryEntry) }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const keys = this.keys(conversationId)
-    const replies = await this.command(async () => await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).exec())
+    const replies = await this.command(async () => await this.client.multi()
+      .lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.decisions, 0, -1).get(keys.turns).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
-    const [history, handoff] = replies.map(([err, value]) => {
+    const [history, handoff, decisions, turns] = replies.map(([err, value]) => {
       if (err !== null) throw this.unavailable(err)
       return value
-    }) as [string[], string | null]
-    if (history.length === 0 && handoff === null) return null
-    return { conversationId, history: history.map(item => JSON.parse(item) as HistoryEntry), handoff: toRecord(handoff) }
+    }) as [string[], string | null, string[], string | null]
+    if (history.length === 0 && handoff === null && decisions.length === 0) return null
+    return {
+      conversationId,
+      history: history.map(item => JSON.parse(item) as HistoryEntry),
+      handoff: toRecord(handoff),
+      turns: Math.max(Number(turns ?? 0), history.length),
+      decisions: decisions.map(item => JSON.parse(item) as DecisionRecord)
+    }
+  }
+
+  async recordDecision (conversationId: string, record: DecisionRecord): Promise<void> {
+    await this.command(async () =>
+      await this.client.handoffDecision(this.keys(conversationId).decisions, JSON.stringify(record), this.opts.maxEvents, this.opts.ttlSeconds))
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
@@ -205,9 +162,15 @@ export class RedisHistoryStore implements HistoryStore {
     this.client.disconnect()
   }
 
-  private keys (conversationId: string): { history: string, handoff: string, message: (id: string) => string } {
+  private keys (conversationId: string): { history: string, handoff: string, turns: string, decisions: string, message: (id: string) => string } {
     const base = `conv:{${conversationId}}`
-    return { history: `${base}:history`, handoff: `${base}:handoff`, message: (id) => `${base}:msg:${id}` }
+    return {
+      history: `${base}:history`,
+      handoff: `${base}:handoff`,
+      turns: `${base}:turns`,
+      decisions: `${base}:decisions`,
+      message: (id) => `${base}:msg:${id}`
+    }
   }
 
   /** Runs one Redis command; its failure goes through unavailable(). */

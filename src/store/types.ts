@@ -1,6 +1,7 @@
 // The store-agnostic interface behind the history-store decorator. Every operation is atomic for one
 // conversation, so concurrent webhooks for it never lose an append or claim a handoff twice.
 import type { SessionStore } from '@fastify/session'
+import type { DecisionRecord } from '../policy/decision.js'
 
 export interface HistoryEntry {
   event: string
@@ -26,6 +27,10 @@ export interface ConversationSnapshot {
   conversationId: string
   history: HistoryEntry[]
   handoff: HandoffRecord
+  /** events recorded over the conversation's life (history keeps only the newest) */
+  turns: number
+  /** the policy's decisions, oldest first, bounded like the history */
+  decisions: DecisionRecord[]
 }
 
 export interface AppendResult {
@@ -34,6 +39,10 @@ export interface AppendResult {
   handoff: HandoffRecord
   /** the entry's messageId was seen before, so nothing was recorded */
   duplicate: boolean
+  /** events recorded over the conversation's life, this one included */
+  turns: number
+  /** the newest `recent` history entries after the append, oldest first */
+  recent: HistoryEntry[]
 }
 
 export interface ClaimResult {
@@ -44,9 +53,14 @@ export interface ClaimResult {
 }
 
 export interface HistoryStore {
-  /** records the entry unless its messageId was already recorded (within the dedupe window) */
-  append: (conversationId: string, entry: HistoryEntry) => Promise<AppendResult>
+  /**
+   * Records the entry unless its messageId was already recorded (within the dedupe window), and answers
+   * with the newest `recent` entries (default none) in the same step.
+   */
+  append: (conversationId: string, entry: HistoryEntry, recent?: number) => Promise<AppendResult>
   get: (conversationId: string) => Promise<ConversationSnapshot | null>
+  /** keeps a decision in the conversation's audit trail (newest maxEvents, expiring with the history) */
+  recordDecision: (conversationId: string, record: DecisionRecord) => Promise<void>
   /** takes the once-only handoff claim; a claim not completed within ttlMs lapses */
   claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
   completeHandoff: (conversationId: string, claimId: string, details: Record<string, unknown>) => Promise<void>

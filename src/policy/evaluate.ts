@@ -1,0 +1,92 @@
+// The escalation decision: a pure function of (policy, conversation history, event). The service, the
+// backtest and any other way in call this one function, so what a team tests offline is what runs.
+//
+// Rules, first match wins (docs/policy.md):
+//   1. intent_never        the intent is listed with handoff: never → the bot carries on
+//   2. intent_always       the intent is listed with handoff: always → hand off
+//   3. human_request       the customer's text holds one of humanRequest.phrases → hand off
+//   4. intent_confidence_below_threshold / confidence_below_threshold
+//                          confidence under the intent's own threshold, else under the default → hand off
+//   5. low_confidence_streak  this and the turns-1 events before it all under softThreshold → hand off
+//   6. max_bot_turns       this event is past maxBotTurns.turns → hand off
+//   7. confidence_meets_threshold → the bot carries on
+// A handoff goes to the rule's own target, else the intent's, else the defaults'.
+import type { Policy } from './compile.js'
+import type { Decision, RuleId } from './decision.js'
+import type { RoutingTarget } from './schema.js'
+
+/** The event being decided (the webhook's shape): missing intent counts as 'unknown', missing confidence as 0. */
+export interface PolicyEvent {
+  intent?: { intent?: string, confidence?: number }
+  text?: string
+}
+
+/** An earlier event: only its confidence matters to the rules. */
+export interface PastEvent {
+  intent: { confidence: number }
+}
+
+export interface ConversationHistory {
+  /** earlier events of the conversation, oldest first; the last policy.window of them are enough */
+  events: readonly PastEvent[]
+  /** how many events came before this one (default events.length; more when events is only the tail) */
+  turns?: number
+}
+
+export const NO_HISTORY: ConversationHistory = Object.freeze({ events: Object.freeze([]) })
+
+export function evaluate (policy: Policy, history: ConversationHistory, event: PolicyEvent): Decision {
+  const intent = event.intent?.intent ?? 'unknown'
+  const confidence = event.intent?.confidence ?? 0
+  const turn = (history.turns ?? history.events.length) + 1
+  const rule = policy.intentRule(intent)
+  const threshold = rule?.threshold ?? policy.threshold
+  const intentTarget = rule?.target ?? policy.target
+  const decided = (ruleId: RuleId, reason: string, target: RoutingTarget | null): Decision => ({
+    action: target === null ? 'CONTINUE_BOT' : 'HANDOFF',
+    intent,
+    confidence,
+    threshold,
+    rule: ruleId,
+    ruleId,
+    reason,
+    target,
+    policyVersion: policy.version,
+    turn
+  })
+
+  if (rule?.handoff === 'never') return decided('intent_never', `intent '${intent}' never hands off`, null)
+  if (rule?.handoff === 'always') return decided('intent_always', `intent '${intent}' always hands off`, intentTarget)
+
+  const { humanRequest, lowConfidenceStreak: streak, maxBotTurns } = policy.spec
+  const phrase = policy.phrases?.find(event.text ?? '') ?? null
+  if (phrase !== null) {
+    return decided('human_request', `the customer asked for a human ('${phrase}')`, humanRequest?.target ?? intentTarget)
+  }
+
+  if (confidence < threshold) {
+    return rule?.threshold !== undefined
+      ? decided('intent_confidence_below_threshold', `intent '${intent}' confidence ${confidence} is below its threshold ${threshold}`, intentTarget)
+      : decided('confidence_below_threshold', `intent '${intent}' confidence ${confidence} is below threshold ${threshold}`, intentTarget)
+  }
+
+  if (streak !== null && confidence < streak.softThreshold) {
+    let run = 1
+    const { events } = history
+    for (let i = events.length - 1; i >= 0 && run < streak.turns; i--) {
+      if (!((events[i] as PastEvent).intent.confidence < streak.softThreshold)) break
+      run++
+    }
+    if (run >= streak.turns) {
+      return decided('low_confidence_streak', `${run} events in a row below the soft threshold ${streak.softThreshold}`, streak.target ?? intentTarget)
+    }
+  }
+
+  if (maxBotTurns !== null && turn > maxBotTurns.turns) {
+    return decided('max_bot_turns', `turn ${turn} is past the limit of ${maxBotTurns.turns} bot turns`, maxBotTurns.target ?? intentTarget)
+  }
+
+  return decided('confidence_meets_threshold', rule?.threshold !== undefined
+    ? `intent '${intent}' confidence ${confidence} meets its threshold ${threshold}`
+    : `intent '${intent}' confidence ${confidence} meets threshold ${threshold}`, null)
+}

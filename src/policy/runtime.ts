@@ -1,0 +1,126 @@
+// The policies a running service decides with: the live one (POLICY_FILE, or the environment's single
+// threshold) and an optional shadow candidate (SHADOW_POLICY_FILE) evaluated beside it on the same inputs,
+// counted and logged where it disagrees, never acted on. reload() re-reads both files; a file that fails
+// keeps the policy it would have replaced.
+import type { FastifyBaseLogger } from 'fastify'
+import { PolicyError, type Policy } from './compile.js'
+import { disagree, type Decision } from './decision.js'
+import { evaluate, type ConversationHistory, type PolicyEvent } from './evaluate.js'
+import { loadPolicy } from './load.js'
+import type { PolicyDefaults } from './schema.js'
+
+export type PolicyRole = 'live' | 'shadow'
+export type ReloadResult = 'ok' | 'unchanged' | 'error'
+
+export interface PolicyObserver {
+  /** every decision, with the shadow's when a shadow policy is set */
+  decided?: (live: Decision, shadow: Decision | null, disagrees: boolean) => void
+  loaded?: (role: PolicyRole, policy: Policy | null) => void
+  reloaded?: (role: PolicyRole, result: ReloadResult) => void
+}
+
+export interface PolicyRuntimeOptions {
+  /** POLICY_FILE; null → the defaults alone */
+  file: string | null
+  /** SHADOW_POLICY_FILE; null → no shadow */
+  shadowFile: string | null
+  defaults: PolicyDefaults
+  log: FastifyBaseLogger
+  observer?: PolicyObserver
+}
+
+export interface DecideInput {
+  conversationId: string
+  history: ConversationHistory
+  event: PolicyEvent
+  log: FastifyBaseLogger
+}
+
+export interface Evaluation {
+  decision: Decision
+  /** the shadow policy's decision (never acted on); null without a shadow policy */
+  shadow: Decision | null
+  disagrees: boolean
+}
+
+export class PolicyRuntime {
+  private readonly opts: PolicyRuntimeOptions
+  private policies: { live: Policy, shadow: Policy | null }
+
+  /** Loads both files; throws PolicyError naming the bad path when either is invalid. */
+  constructor (opts: PolicyRuntimeOptions) {
+    this.opts = opts
+    const live = loadPolicy(opts.file, opts.defaults)
+    const shadow = opts.shadowFile === null ? null : loadPolicy(opts.shadowFile, opts.defaults)
+    this.policies = { live, shadow }
+    opts.observer?.loaded?.('live', live)
+    opts.observer?.loaded?.('shadow', shadow)
+  }
+
+  get live (): Policy {
+    return this.policies.live
+  }
+
+  get shadow (): Policy | null {
+    return this.policies.shadow
+  }
+
+  /** Earlier events a decision needs, for either policy. */
+  get window (): number {
+    return Math.max(this.policies.live.window, this.policies.shadow?.window ?? 0)
+  }
+
+  /** The files reload() reads. */
+  get files (): string[] {
+    return [this.opts.file, this.opts.shadowFile].filter((f): f is string => f !== null)
+  }
+
+  decide ({ conversationId, history, event, log }: DecideInput): Evaluation {
+    const { live, shadow: candidate } = this.policies
+    const decision = evaluate(live, history, event)
+    const shadow = candidate === null ? null : evaluate(candidate, history, event)
+    const disagrees = shadow !== null && disagree(decision, shadow)
+    if (disagrees) {
+      log.info({ conversationId, turn: decision.turn, live: verdict(decision), shadow: verdict(shadow) }, 'shadow policy disagrees')
+    }
+    this.opts.observer?.decided?.(decision, shadow, disagrees)
+    return { decision, shadow, disagrees }
+  }
+
+  /** Re-reads the policy files now (SIGHUP, a file change, a test). */
+  reload (reason: string): Record<PolicyRole, ReloadResult | null> {
+    return {
+      live: this.opts.file === null ? null : this.reloadOne('live', this.opts.file, reason),
+      shadow: this.opts.shadowFile === null ? null : this.reloadOne('shadow', this.opts.shadowFile, reason)
+    }
+  }
+
+  private reloadOne (role: PolicyRole, file: string, reason: string): ReloadResult {
+    const { log, observer } = this.opts
+    const previous = this.policies[role]
+    let result: ReloadResult
+    try {
+      const next = loadPolicy(file, this.opts.defaults)
+      if (next.version === previous?.version) {
+        result = 'unchanged'
+        log.debug({ role, file, policyVersion: next.version, reason }, 'policy file read again, unchanged')
+      } else {
+        this.policies = { ...this.policies, [role]: next }
+        result = 'ok'
+        log.info({ role, file, policyVersion: next.version, previousVersion: previous?.version, reason }, 'policy reloaded')
+        observer?.loaded?.(role, next)
+      }
+    } catch (err) {
+      result = 'error'
+      const issues = err instanceof PolicyError ? err.issues : undefined
+      log.error({ role, file, reason, policyVersion: previous?.version, issues, error: err instanceof Error ? err.message : String(err) },
+        'policy reload failed; keeping the previous policy')
+    }
+    observer?.reloaded?.(role, result)
+    return result
+  }
+}
+
+function verdict (d: Decision): Record<string, unknown> {
+  return { action: d.action, ruleId: d.ruleId, policyVersion: d.policyVersion, target: d.target }
+}
