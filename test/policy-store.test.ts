@@ -1,0 +1,82 @@
+// What the policy needs from both stores: the append answers with the newest entries and the turn count in
+// the same step, and the audit trail keeps decisions exactly, bounded like the history and expiring with it.
+import t from 'tap'
+import { MemoryHistoryStore } from '../src/store/memory.js'
+import { RedisHistoryStore } from '../src/store/redis.js'
+import type { HistoryEntry, HistoryStore } from '../src/store/types.js'
+import type { DecisionRecord } from '../src/policy/decision.js'
+import { SHARED_REDIS_URL, uniquePrefix } from './redis-helper.js'
+
+const LIMITS = { maxEvents: 3, ttlSeconds: 600, maxConversations: 100 }
+
+function entry (text: string, confidence = 0.5, messageId?: string): HistoryEntry {
+  return { event: 'message', intent: { intent: 'order_status', confidence }, text, timestamp: '2026-01-01T00:00:00.000Z', ...(messageId !== undefined ? { messageId } : {}) }
+}
+
+function decision (turn: number, extra: Partial<DecisionRecord> = {}): DecisionRecord {
+  return {
+    at: '2026-01-01T00:00:01.000Z',
+    turn,
+    input: { event: 'message', intent: 'order_status', confidence: 0.5 },
+    action: 'HANDOFF',
+    ruleId: 'confidence_below_threshold',
+    reason: "intent 'order_status' confidence 0.5 is below threshold 0.75 — \"quoted\", ünïcode",
+    threshold: 0.75,
+    target: { queueId: 'q', skillIds: ['s1', 's2'], priority: 3, languageId: null },
+    policyVersion: '0123456789ab',
+    outcome: 'handoff_initiated',
+    ...extra
+  }
+}
+
+async function stores (t: Parameters<typeof uniquePrefix>[0]): Promise<Array<[string, HistoryStore, () => Promise<number>]>> {
+  let now = 0
+  const memory = new MemoryHistoryStore({ ...LIMITS, now: () => now })
+  const redis = new RedisHistoryStore({ ...LIMITS, url: SHARED_REDIS_URL, keyPrefix: uniquePrefix(t), commandTimeoutMs: 1000, connectTimeoutMs: 1000 })
+  t.ok(await redis.connect(), 'Redis at 127.0.0.1:6379')
+  t.teardown(async () => { await redis.close() })
+  return [
+    // How long the conversation's decisions have left, ms.
+    ['memory', memory, async () => { now += 600_001; return (await memory.get('c')) === null ? 0 : 1 }],
+    ['redis', redis, async () => await redis.client.pttl('conv:{c}:decisions')]
+  ]
+}
+
+t.test('the append answers with the newest entries and the turns, in one step', async t => {
+  for (const [name, store] of await stores(t)) {
+    const first = await store.append('c', entry('one', 0.1, 'm1'), 2)
+    t.match(first, { events: 1, turns: 1, duplicate: false }, name)
+    t.same(first.recent.map(e => e.text), ['one'])
+    for (const text of ['two', 'three', 'four']) await store.append('c', entry(text))
+    const fifth = await store.append('c', entry('five', 0.9), 3)
+    t.match(fifth, { events: 3, turns: 5 }, `${name}: turns go on past the history bound`)
+    t.same(fifth.recent.map(e => e.text), ['three', 'four', 'five'])
+    t.same(fifth.recent[2], entry('five', 0.9))
+    t.same((await store.append('c', entry('one again', 0.1, 'm1'), 2)), { events: 3, handoff: { state: 'none' }, duplicate: true, turns: 5, recent: [entry('four'), entry('five', 0.9)] },
+      `${name}: a duplicate records nothing and counts no turn`)
+    t.same((await store.append('c', entry('six'))).recent, [], `${name}: no entries unless asked`)
+    t.equal((await store.get('c'))?.turns, 6)
+  }
+})
+
+t.test('decisions come back exactly, newest maxEvents, expiring with the history', async t => {
+  for (const [name, store, remaining] of await stores(t)) {
+    await store.append('c', entry('one'))
+    const full = decision(1, {
+      messageId: 'm-1',
+      duplicate: true,
+      target: null,
+      action: 'CONTINUE_BOT',
+      ruleId: 'intent_never',
+      shadow: { action: 'HANDOFF', ruleId: 'human_request', policyVersion: 'ba9876543210', target: { queueId: 'b', skillIds: [], priority: null, languageId: 'l' } }
+    })
+    await store.recordDecision('c', full)
+    t.same((await store.get('c'))?.decisions, [full], `${name}: every field`)
+    for (let turn = 2; turn <= 5; turn++) await store.recordDecision('c', decision(turn))
+    const kept = (await store.get('c'))?.decisions ?? []
+    t.same(kept.map(d => d.turn), [3, 4, 5], `${name}: bounded by maxEvents`)
+    t.same(kept[2], decision(5))
+    const left = await remaining()
+    t.ok(name === 'redis' ? left > 0 && left <= 600_000 : left === 0, `${name}: expires with the conversation (${left})`)
+  }
+})
