@@ -30,7 +30,7 @@ function decision (turn: number, extra: Partial<DecisionRecord> = {}): DecisionR
 }
 
 async function stores (t: Parameters<typeof uniquePrefix>[0]): Promise<Array<[string, HistoryStore, () => Promise<number>]>> {
-  let now = 0
+  let now = 1_000_000
   const memory = new MemoryHistoryStore({ ...LIMITS, now: () => now })
   const redis = new RedisHistoryStore({ ...LIMITS, url: SHARED_REDIS_URL, keyPrefix: uniquePrefix(t), commandTimeoutMs: 1000, connectTimeoutMs: 1000 })
   t.ok(await redis.connect(), 'Redis at 127.0.0.1:6379')
