@@ -33,8 +33,13 @@ for (const store of ['memory', 'redis'] as const) {
     const body = res.json()
     t.equal(body.status, 'handoff_initiated')
     t.match(body.decision, {
-      action: 'HANDOFF', rule: 'intent_confidence_below_threshold', ruleId: 'intent_confidence_below_threshold', threshold: 0.8, turn: 1,
-      policyVersion: app.policy.live.version, target: { queueId: BILLING_QUEUE, skillIds: [BILLING_SKILL] }
+      action: 'HANDOFF',
+      rule: 'intent_confidence_below_threshold',
+      ruleId: 'intent_confidence_below_threshold',
+      threshold: 0.8,
+      turn: 1,
+      policyVersion: app.policy.live.version,
+      target: { queueId: BILLING_QUEUE, skillIds: [BILLING_SKILL] }
     })
     t.equal(sim.state.conversation(id)?.participants.find(p => p.purpose === 'acd')?.queue?.id, BILLING_QUEUE)
     t.same(sim.state.conversation(id)?.routing?.skillIds, [BILLING_SKILL])

@@ -1,6 +1,6 @@
 // Shared JSON schemas for requests and answers; they validate, serialize and document (OpenAPI) at once.
 import { Type } from '@fastify/type-provider-typebox'
-import { Decision as DecisionShape, DecisionRecord } from '../../src/policy/decision.js'
+import { DecisionRecordSchema, DecisionSchema } from '../../src/policy/decision.js'
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 const EXAMPLE_ID = '4ff43965-ec45-4f8c-8019-d83551de6d0a'
@@ -61,7 +61,7 @@ export const MessagingEvent = Type.Object({
   ]
 })
 
-export const Decision = { ...DecisionShape, $id: 'Decision' }
+export const Decision = { ...DecisionSchema, $id: 'Decision' }
 
 export const HandoffRecord = Type.Object({
   state: Type.Union([Type.Literal('none'), Type.Literal('pending'), Type.Literal('done')]),
@@ -128,7 +128,7 @@ export const ConversationSnapshot = Type.Object({
   })),
   handoff: Type.Ref('HandoffRecord'),
   turns: Type.Integer({ description: 'events recorded over the conversation\'s life (history keeps the newest)' }),
-  decisions: Type.Array(DecisionRecord, { description: 'the escalation policy\'s decisions, oldest first: inputs, rule, policy version, outcome' })
+  decisions: Type.Array(DecisionRecordSchema, { description: 'the escalation policy\'s decisions, oldest first: inputs, rule, policy version, outcome' })
 }, {
   examples: [{
     conversationId: EXAMPLE_ID,

@@ -1,7 +1,7 @@
 // What a policy decides for one event (Decision, part of the webhook's answer) and what the conversation
 // record keeps of it (DecisionRecord, the audit trail GET /conversations/:id shows).
 import { Type, type Static } from 'typebox'
-import { RoutingTarget } from './schema.js'
+import { RoutingTargetSchema, type RoutingTarget } from './schema.js'
 
 /** Rule ids, in the order evaluate() tries them; stable for reporting and metrics. */
 export const RULES = [
@@ -17,13 +17,13 @@ export const RULES = [
 export type RuleId = typeof RULES[number]
 
 export const ACTIONS = ['HANDOFF', 'CONTINUE_BOT'] as const
-export const Action = Type.Enum(ACTIONS)
-export type Action = Static<typeof Action>
+export const ActionSchema = Type.Enum(ACTIONS)
+export type Action = Static<typeof ActionSchema>
 
 const Rule = Type.Enum(RULES, { description: 'the rule that decided, stable for reporting' })
 
-export const Decision = Type.Object({
-  action: Action,
+export const DecisionSchema = Type.Object({
+  action: ActionSchema,
   intent: Type.String(),
   confidence: Type.Number(),
   /** the confidence threshold that applies to this intent */
@@ -32,35 +32,35 @@ export const Decision = Type.Object({
   rule: Rule,
   ruleId: Rule,
   reason: Type.String(),
-  target: Type.Union([RoutingTarget, Type.Null()]),
+  target: Type.Union([RoutingTargetSchema, Type.Null()]),
   policyVersion: Type.String({ description: 'short sha256 of the effective policy that decided' }),
   turn: Type.Integer({ minimum: 1, description: 'this event is the conversation\'s turn-th' })
 })
-export type Decision = Static<typeof Decision>
+export type Decision = Static<typeof DecisionSchema>
 
 const ShadowVerdict = Type.Object({
-  action: Action,
+  action: ActionSchema,
   ruleId: Rule,
   policyVersion: Type.String(),
-  target: Type.Union([RoutingTarget, Type.Null()])
+  target: Type.Union([RoutingTargetSchema, Type.Null()])
 }, { description: 'what the shadow policy would have done, when it disagreed' })
 
-export const DecisionRecord = Type.Object({
+export const DecisionRecordSchema = Type.Object({
   at: Type.String({ description: 'when the decision was made' }),
   turn: Type.Integer(),
   messageId: Type.Optional(Type.String()),
   duplicate: Type.Optional(Type.Boolean({ description: 'a redelivery: decided again, recorded in the history once' })),
   input: Type.Object({ event: Type.String(), intent: Type.String(), confidence: Type.Number() }),
-  action: Action,
+  action: ActionSchema,
   ruleId: Rule,
   reason: Type.String(),
   threshold: Type.Number(),
-  target: Type.Union([RoutingTarget, Type.Null()]),
+  target: Type.Union([RoutingTargetSchema, Type.Null()]),
   policyVersion: Type.String(),
   outcome: Type.String({ description: 'bot_continuing, handoff_initiated, handed_off, or the error code the event was answered with' }),
   shadow: Type.Optional(ShadowVerdict)
 })
-export type DecisionRecord = Static<typeof DecisionRecord>
+export type DecisionRecord = Static<typeof DecisionRecordSchema>
 
 export interface AuditInput {
   decision: Decision

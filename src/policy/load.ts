@@ -7,11 +7,11 @@ import { extname } from 'node:path'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
-import { PolicyFile, type PolicyDefaults } from './schema.js'
+import { PolicyFileSchema, type PolicyDefaults, type PolicyFile } from './schema.js'
 import { PolicyError, compilePolicy, defaultPolicy, type Policy, type PolicyIssue } from './compile.js'
 
 const MAX_FILE_BYTES = 1024 * 1024
-const checkFile = Compile(PolicyFile)
+const checkFile = Compile(PolicyFileSchema)
 
 /** The policy in the file, or today's single-threshold policy from the defaults when there is no file. */
 export function loadPolicy (file: string | null | undefined, defaults: PolicyDefaults): Policy {
@@ -76,7 +76,7 @@ export function parsePolicy (text: string, source: string): ParsedPolicy {
 
 function schemaIssues (value: unknown, line: ParsedPolicy['line']): PolicyIssue[] {
   const byPath = new Map<string, string[]>()
-  for (const error of Value.Errors(PolicyFile, value)) {
+  for (const error of Value.Errors(PolicyFileSchema, value)) {
     let message: string
     switch (error.keyword) {
       // Reported once per unknown key (the 'boolean' error below), not once for its parent.

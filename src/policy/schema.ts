@@ -7,7 +7,7 @@ const Threshold = Type.Number({ minimum: 0, maximum: 1, description: 'confidence
 const Id = Type.String({ minLength: 1, maxLength: 200 })
 
 /** Where a handoff goes. */
-export const RoutingTarget = Type.Object({
+export const RoutingTargetSchema = Type.Object({
   queueId: Id,
   /** skills the agent must have (empty: any agent of the queue) */
   skillIds: Type.Array(Id, { maxItems: 50 }),
@@ -15,69 +15,69 @@ export const RoutingTarget = Type.Object({
   priority: Type.Union([Type.Integer({ minimum: 0, maximum: 99_999_999 }), Type.Null()]),
   languageId: Type.Union([Id, Type.Null()])
 }, { additionalProperties: false })
-export type RoutingTarget = Static<typeof RoutingTarget>
+export type RoutingTarget = Static<typeof RoutingTargetSchema>
 
 /** Part of a target in a file: the fields given replace the defaults' fields, the rest fall back to them. */
-export const TargetOverride = Type.Partial(RoutingTarget, { additionalProperties: false })
-export type TargetOverride = Static<typeof TargetOverride>
+export const TargetOverrideSchema = Type.Partial(RoutingTargetSchema, { additionalProperties: false })
+export type TargetOverride = Static<typeof TargetOverrideSchema>
 
 export const HANDOFF_MODES = ['always', 'never'] as const
 
-export const IntentRule = Type.Object({
+export const IntentRuleSchema = Type.Object({
   handoff: Type.Optional(Type.Enum(HANDOFF_MODES, { description: 'always or never hand off on this intent, whatever the confidence' })),
   threshold: Type.Optional(Threshold),
-  target: Type.Optional(TargetOverride)
+  target: Type.Optional(TargetOverrideSchema)
 }, { additionalProperties: false })
-export type IntentRule = Static<typeof IntentRule>
+export type IntentRule = Static<typeof IntentRuleSchema>
 
 /** An intent name, or a prefix ending in `*` (e.g. `billing_*`). */
 export const INTENT_KEY_PATTERN = '^[^*]+\\*?$|^\\*$'
 
-export const HumanRequestRule = Type.Object({
+export const HumanRequestRuleSchema = Type.Object({
   phrases: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 500 }),
-  target: Type.Optional(TargetOverride)
+  target: Type.Optional(TargetOverrideSchema)
 }, { additionalProperties: false })
 
-export const LowConfidenceStreakRule = Type.Object({
+export const LowConfidenceStreakRuleSchema = Type.Object({
   turns: Type.Integer({ minimum: 2, maximum: 50, description: 'this many events in a row under softThreshold hand off' }),
   softThreshold: Threshold,
-  target: Type.Optional(TargetOverride)
+  target: Type.Optional(TargetOverrideSchema)
 }, { additionalProperties: false })
 
-export const MaxBotTurnsRule = Type.Object({
+export const MaxBotTurnsRuleSchema = Type.Object({
   turns: Type.Integer({ minimum: 1, maximum: 100_000, description: 'the bot answers at most this many events' }),
-  target: Type.Optional(TargetOverride)
+  target: Type.Optional(TargetOverrideSchema)
 }, { additionalProperties: false })
 
 /** The policy file (POLICY_FILE, SHADOW_POLICY_FILE), JSON or YAML. Every part is optional. */
-export const PolicyFile = Type.Object({
+export const PolicyFileSchema = Type.Object({
   defaults: Type.Optional(Type.Object({
     threshold: Type.Optional(Threshold),
-    target: Type.Optional(TargetOverride)
+    target: Type.Optional(TargetOverrideSchema)
   }, { additionalProperties: false })),
-  intents: Type.Optional(Type.Record(Type.String({ pattern: INTENT_KEY_PATTERN, maxLength: 200 }), IntentRule, { additionalProperties: false })),
-  humanRequest: Type.Optional(HumanRequestRule),
-  lowConfidenceStreak: Type.Optional(LowConfidenceStreakRule),
-  maxBotTurns: Type.Optional(MaxBotTurnsRule)
+  intents: Type.Optional(Type.Record(Type.String({ pattern: INTENT_KEY_PATTERN, maxLength: 200 }), IntentRuleSchema, { additionalProperties: false })),
+  humanRequest: Type.Optional(HumanRequestRuleSchema),
+  lowConfidenceStreak: Type.Optional(LowConfidenceStreakRuleSchema),
+  maxBotTurns: Type.Optional(MaxBotTurnsRuleSchema)
 }, { additionalProperties: false })
-export type PolicyFile = Static<typeof PolicyFile>
+export type PolicyFile = Static<typeof PolicyFileSchema>
 
 const EffectiveIntent = Type.Object({
   handoff: Type.Optional(Type.Enum(HANDOFF_MODES)),
   threshold: Type.Optional(Threshold),
-  target: Type.Optional(RoutingTarget)
+  target: Type.Optional(RoutingTargetSchema)
 })
 
 /** The single-threshold settings the environment gives (INTENT_CONFIDENCE_THRESHOLD, HANDOFF_*). */
-export const PolicyDefaults = Type.Object({ threshold: Threshold, target: RoutingTarget })
-export type PolicyDefaults = Static<typeof PolicyDefaults>
+export const PolicyDefaultsSchema = Type.Object({ threshold: Threshold, target: RoutingTargetSchema })
+export type PolicyDefaults = Static<typeof PolicyDefaultsSchema>
 
 /** The effective policy: file merged over the defaults, targets complete, phrases normalised. */
-export const PolicySpec = Type.Object({
-  defaults: PolicyDefaults,
+export const PolicySpecSchema = Type.Object({
+  defaults: PolicyDefaultsSchema,
   intents: Type.Record(Type.String(), EffectiveIntent),
-  humanRequest: Type.Union([Type.Object({ phrases: Type.Array(Type.String()), target: Type.Optional(RoutingTarget) }), Type.Null()]),
-  lowConfidenceStreak: Type.Union([Type.Object({ turns: Type.Integer(), softThreshold: Threshold, target: Type.Optional(RoutingTarget) }), Type.Null()]),
-  maxBotTurns: Type.Union([Type.Object({ turns: Type.Integer(), target: Type.Optional(RoutingTarget) }), Type.Null()])
+  humanRequest: Type.Union([Type.Object({ phrases: Type.Array(Type.String()), target: Type.Optional(RoutingTargetSchema) }), Type.Null()]),
+  lowConfidenceStreak: Type.Union([Type.Object({ turns: Type.Integer(), softThreshold: Threshold, target: Type.Optional(RoutingTargetSchema) }), Type.Null()]),
+  maxBotTurns: Type.Union([Type.Object({ turns: Type.Integer(), target: Type.Optional(RoutingTargetSchema) }), Type.Null()])
 })
-export type PolicySpec = Static<typeof PolicySpec>
+export type PolicySpec = Static<typeof PolicySpecSchema>

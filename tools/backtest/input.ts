@@ -13,7 +13,7 @@ const Confidence = Type.Number({ minimum: 0, maximum: 1 })
 const IntentObject = Type.Object({ intent: Type.Optional(Type.String({ maxLength: 200 })), confidence: Type.Optional(Confidence) })
 
 /** One recorded event. Missing intent counts as 'unknown' and missing confidence as 0, as in the service. */
-export const TranscriptEvent = Type.Object({
+export const TranscriptEventSchema = Type.Object({
   conversationId: Type.String({ minLength: 1, maxLength: 200 }),
   event: Type.Optional(Type.String({ maxLength: 100 })),
   intent: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), IntentObject])),
@@ -22,10 +22,10 @@ export const TranscriptEvent = Type.Object({
   timestamp: Type.Optional(Type.String()),
   messageId: Type.Optional(Type.String())
 })
-export type TranscriptEvent = Static<typeof TranscriptEvent>
+export type TranscriptEvent = Static<typeof TranscriptEventSchema>
 
 /** The parts of a GET /conversations/:id answer the replay uses. */
-export const ConversationExport = Type.Object({
+export const ConversationExportSchema = Type.Object({
   conversationId: Type.String({ minLength: 1, maxLength: 200 }),
   history: Type.Array(Type.Object({
     event: Type.Optional(Type.String()),
@@ -36,7 +36,7 @@ export const ConversationExport = Type.Object({
   })),
   turns: Type.Optional(Type.Integer({ minimum: 0 }))
 })
-export type ConversationExport = Static<typeof ConversationExport>
+export type ConversationExport = Static<typeof ConversationExportSchema>
 
 /** An event as the replay takes it. */
 export interface ReplayEvent {
@@ -57,8 +57,8 @@ export interface InputSink {
   invalid: (line: number, reason: string) => void
 }
 
-const isEvent = Compile(TranscriptEvent)
-const isExport = Compile(ConversationExport)
+const isEvent = Compile(TranscriptEventSchema)
+const isExport = Compile(ConversationExportSchema)
 /** A pretty-printed export is read whole; bigger documents belong in JSON lines. */
 const MAX_DOCUMENT_CHARS = 64 * 1024 * 1024
 
