@@ -20,7 +20,7 @@ function decision (turn: number, extra: Partial<DecisionRecord> = {}): DecisionR
     input: { event: 'message', intent: 'order_status', confidence: 0.5 },
     action: 'HANDOFF',
     ruleId: 'confidence_below_threshold',
-    reason: "intent 'order_status' confidence 0.5 is below threshold 0.75 — \"quoted\", ünïcode",
+    reason: "intent 'order_status' confidence 0.5 is below threshold 0.75",
     threshold: 0.75,
     target: { queueId: 'q', skillIds: ['s1', 's2'], priority: 3, languageId: null },
     policyVersion: '0123456789ab',
@@ -63,6 +63,8 @@ t.test('decisions come back exactly, newest maxEvents, expiring with the history
   for (const [name, store, remaining] of await stores(t)) {
     await store.append('c', entry('one'))
     const full = decision(1, {
+      input: { event: 'message', intent: 'order "status"\t— ünïcode', confidence: 0.5 },
+      reason: "intent 'order \"status\"\t— ünïcode' never hands off",
       messageId: 'm-1',
       duplicate: true,
       target: null,
@@ -72,10 +74,28 @@ t.test('decisions come back exactly, newest maxEvents, expiring with the history
     })
     await store.recordDecision('c', full)
     t.same((await store.get('c'))?.decisions, [full], `${name}: every field`)
-    for (let turn = 2; turn <= 5; turn++) await store.recordDecision('c', decision(turn))
+    // Every field changing in turn, past the bound and the embedded store's re-encoding of its trail.
+    const varied = (turn: number): DecisionRecord => decision(turn, {
+      at: new Date(Date.UTC(2026, 0, 1) + turn * 1234).toISOString(),
+      input: { event: turn % 2 === 0 ? 'message' : 'custom\tevent', intent: `intent ${turn % 3}`, confidence: turn / 20 },
+      ...(turn % 4 === 0
+        ? { action: 'CONTINUE_BOT', ruleId: 'confidence_meets_threshold', target: null }
+        : { action: 'HANDOFF', ruleId: 'low_confidence_streak', evidence: { run: 3, softThreshold: 0.85 }, target: { queueId: `q${turn % 2}`, skillIds: [], priority: null, languageId: null } }),
+      threshold: turn % 3 === 0 ? 0.8 : 0.75,
+      policyVersion: turn < 8 ? 'aaaaaaaaaaaa' : 'bbbbbbbbbbbb',
+      outcome: ['bot_continuing', 'handoff_initiated', 'handed_off', 'GENESYS_UNAVAILABLE'][turn % 4] as string,
+      ...(turn % 5 === 0 ? { messageId: `m${turn}`, duplicate: true } : {})
+    })
+    for (let turn = 2; turn <= 13; turn++) {
+      const d = varied(turn)
+      d.reason = turn % 4 === 0 ? `intent '${d.input.intent}' confidence ${d.input.confidence} meets threshold ${d.threshold}` : '3 events in a row below the soft threshold 0.85'
+      await store.recordDecision('c', d)
+      const kept = (await store.get('c'))?.decisions ?? []
+      t.same(kept.at(-1), d, `${name}: decision ${turn} comes back as recorded`)
+      t.equal(kept.length, Math.min(3, turn), `${name}: bounded by maxEvents`)
+    }
     const kept = (await store.get('c'))?.decisions ?? []
-    t.same(kept.map(d => d.turn), [3, 4, 5], `${name}: bounded by maxEvents`)
-    t.same(kept[2], decision(5))
+    t.same(kept.map(d => d.turn), [11, 12, 13])
     const left = await remaining()
     t.ok(name === 'redis' ? left > 0 && left <= 600_000 : left === 0, `${name}: expires with the conversation (${left})`)
   }

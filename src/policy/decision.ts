@@ -22,6 +22,18 @@ export type Action = Static<typeof ActionSchema>
 
 const Rule = Type.Enum(RULES, { description: 'the rule that decided, stable for reporting' })
 
+/** What a rule saw beyond intent and confidence, for the rules that read more. */
+export const EvidenceSchema = Type.Object({
+  /** human_request: the phrase found in the text */
+  phrase: Type.Optional(Type.String()),
+  /** low_confidence_streak: events in a row under the soft threshold, and that threshold */
+  run: Type.Optional(Type.Integer()),
+  softThreshold: Type.Optional(Type.Number()),
+  /** max_bot_turns: the limit this turn passed */
+  limit: Type.Optional(Type.Integer())
+})
+export type Evidence = Static<typeof EvidenceSchema>
+
 export const DecisionSchema = Type.Object({
   action: ActionSchema,
   intent: Type.String(),
@@ -34,7 +46,8 @@ export const DecisionSchema = Type.Object({
   reason: Type.String(),
   target: Type.Union([RoutingTargetSchema, Type.Null()]),
   policyVersion: Type.String({ description: 'short sha256 of the effective policy that decided' }),
-  turn: Type.Integer({ minimum: 1, description: 'this event is the conversation\'s turn-th' })
+  turn: Type.Integer({ minimum: 1, description: 'this event is the conversation\'s turn-th' }),
+  evidence: Type.Optional(EvidenceSchema)
 })
 export type Decision = Static<typeof DecisionSchema>
 
@@ -58,6 +71,7 @@ export const DecisionRecordSchema = Type.Object({
   target: Type.Union([RoutingTargetSchema, Type.Null()]),
   policyVersion: Type.String(),
   outcome: Type.String({ description: 'bot_continuing, handoff_initiated, handed_off, or the error code the event was answered with' }),
+  evidence: Type.Optional(EvidenceSchema),
   shadow: Type.Optional(ShadowVerdict)
 })
 export type DecisionRecord = Static<typeof DecisionRecordSchema>
@@ -87,9 +101,37 @@ export function auditRecord ({ decision: d, event, outcome, at, messageId, dupli
     target: d.target,
     policyVersion: d.policyVersion,
     outcome,
+    ...(d.evidence !== undefined ? { evidence: d.evidence } : {}),
     ...(shadow !== undefined && shadow !== null
       ? { shadow: { action: shadow.action, ruleId: shadow.ruleId, policyVersion: shadow.policyVersion, target: shadow.target } }
       : {})
+  }
+}
+
+export interface ReasonFacts {
+  intent: string
+  confidence: number
+  threshold: number
+  turn: number
+  evidence?: Evidence
+}
+
+/** The action each rule takes. */
+export function actionOf (ruleId: RuleId): Action {
+  return ruleId === 'intent_never' || ruleId === 'confidence_meets_threshold' ? 'CONTINUE_BOT' : 'HANDOFF'
+}
+
+/** The reason a rule gives, written from the facts alone (so a stored decision can be explained again). */
+export function explain (ruleId: RuleId, f: ReasonFacts): string {
+  switch (ruleId) {
+    case 'intent_never': return `intent '${f.intent}' never hands off`
+    case 'intent_always': return `intent '${f.intent}' always hands off`
+    case 'human_request': return `the customer asked for a human ('${f.evidence?.phrase ?? '?'}')`
+    case 'intent_confidence_below_threshold': return `intent '${f.intent}' confidence ${f.confidence} is below its threshold ${f.threshold}`
+    case 'confidence_below_threshold': return `intent '${f.intent}' confidence ${f.confidence} is below threshold ${f.threshold}`
+    case 'low_confidence_streak': return `${f.evidence?.run ?? '?'} events in a row below the soft threshold ${f.evidence?.softThreshold ?? '?'}`
+    case 'max_bot_turns': return `turn ${f.turn} is past the limit of ${f.evidence?.limit ?? '?'} bot turns`
+    case 'confidence_meets_threshold': return `intent '${f.intent}' confidence ${f.confidence} meets threshold ${f.threshold}`
   }
 }
 

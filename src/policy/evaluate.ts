@@ -12,7 +12,7 @@
 //   7. confidence_meets_threshold → the bot carries on
 // A handoff goes to the rule's own target, else the intent's, else the defaults'.
 import type { Policy } from './compile.js'
-import type { Decision, RuleId } from './decision.js'
+import { actionOf, explain, type Decision, type Evidence, type RuleId } from './decision.js'
 import type { RoutingTarget } from './schema.js'
 
 /** The event being decided (the webhook's shape): missing intent counts as 'unknown', missing confidence as 0. */
@@ -42,32 +42,29 @@ export function evaluate (policy: Policy, history: ConversationHistory, event: P
   const rule = policy.intentRule(intent)
   const threshold = rule?.threshold ?? policy.threshold
   const intentTarget = rule?.target ?? policy.target
-  const decided = (ruleId: RuleId, reason: string, target: RoutingTarget | null): Decision => ({
-    action: target === null ? 'CONTINUE_BOT' : 'HANDOFF',
+  const decided = (ruleId: RuleId, target: RoutingTarget | null, evidence?: Evidence): Decision => ({
+    action: actionOf(ruleId),
     intent,
     confidence,
     threshold,
     rule: ruleId,
     ruleId,
-    reason,
-    target,
+    reason: explain(ruleId, { intent, confidence, threshold, turn, evidence }),
+    target: actionOf(ruleId) === 'HANDOFF' ? target : null,
     policyVersion: policy.version,
-    turn
+    turn,
+    ...(evidence !== undefined ? { evidence } : {})
   })
 
-  if (rule?.handoff === 'never') return decided('intent_never', `intent '${intent}' never hands off`, null)
-  if (rule?.handoff === 'always') return decided('intent_always', `intent '${intent}' always hands off`, intentTarget)
+  if (rule?.handoff === 'never') return decided('intent_never', null)
+  if (rule?.handoff === 'always') return decided('intent_always', intentTarget)
 
   const { humanRequest, lowConfidenceStreak: streak, maxBotTurns } = policy.spec
   const phrase = policy.phrases?.find(event.text ?? '') ?? null
-  if (phrase !== null) {
-    return decided('human_request', `the customer asked for a human ('${phrase}')`, humanRequest?.target ?? intentTarget)
-  }
+  if (phrase !== null) return decided('human_request', humanRequest?.target ?? intentTarget, { phrase })
 
   if (confidence < threshold) {
-    return rule?.threshold !== undefined
-      ? decided('intent_confidence_below_threshold', `intent '${intent}' confidence ${confidence} is below its threshold ${threshold}`, intentTarget)
-      : decided('confidence_below_threshold', `intent '${intent}' confidence ${confidence} is below threshold ${threshold}`, intentTarget)
+    return decided(rule?.threshold !== undefined ? 'intent_confidence_below_threshold' : 'confidence_below_threshold', intentTarget)
   }
 
   if (streak !== null && confidence < streak.softThreshold) {
@@ -78,15 +75,13 @@ export function evaluate (policy: Policy, history: ConversationHistory, event: P
       run++
     }
     if (run >= streak.turns) {
-      return decided('low_confidence_streak', `${run} events in a row below the soft threshold ${streak.softThreshold}`, streak.target ?? intentTarget)
+      return decided('low_confidence_streak', streak.target ?? intentTarget, { run, softThreshold: streak.softThreshold })
     }
   }
 
   if (maxBotTurns !== null && turn > maxBotTurns.turns) {
-    return decided('max_bot_turns', `turn ${turn} is past the limit of ${maxBotTurns.turns} bot turns`, maxBotTurns.target ?? intentTarget)
+    return decided('max_bot_turns', maxBotTurns.target ?? intentTarget, { limit: maxBotTurns.turns })
   }
 
-  return decided('confidence_meets_threshold', rule?.threshold !== undefined
-    ? `intent '${intent}' confidence ${confidence} meets its threshold ${threshold}`
-    : `intent '${intent}' confidence ${confidence} meets threshold ${threshold}`, null)
+  return decided('confidence_meets_threshold', null)
 }

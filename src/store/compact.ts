@@ -1,6 +1,8 @@
-// Compact encodings for the embedded store: one flat string per item instead of a tree of objects keeps
-// 100k conversations small. Positional arrays, so field names are not repeated in every item.
-import type { DecisionRecord } from '../policy/decision.js'
+// Compact encodings for the stores: one flat string per item instead of a tree of objects keeps 100k
+// conversations small. A decision is stored as a positional JSON list without its reason (written again
+// from the facts on read); in the embedded store every decision after a conversation's first is stored as
+// its difference from that first one, so a typical bot turn costs a dozen characters.
+import { RULES, explain, actionOf, type DecisionRecord } from '../policy/decision.js'
 
 /** V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it. */
 export function flat (encoded: string): string {
@@ -8,36 +10,74 @@ export function flat (encoded: string): string {
   return encoded
 }
 
-type EncodedDecision = [
-  at: string, turn: number, event: string, intent: string, confidence: number, action: DecisionRecord['action'],
-  ruleId: DecisionRecord['ruleId'], reason: string, threshold: number, target: DecisionRecord['target'],
-  policyVersion: string, outcome: string, messageId: string | null, duplicate: 0 | 1, shadow: DecisionRecord['shadow'] | null
+const OUTCOMES = ['bot_continuing', 'handoff_initiated', 'handed_off']
+
+// Positions: at, turn, confidence (always given; relative to the base for at and turn), then fields that are
+// null when equal to the base's: rule, outcome, intent, event, threshold, policyVersion, target, then
+// messageId, duplicate, evidence, shadow (null when absent). Trailing nulls are left out.
+export type Fields = [
+  at: number, turn: number, confidence: number, rule?: number | null, outcome?: number | string | null, intent?: string | null,
+  event?: string | null, threshold?: number | null, version?: string | null, target?: DecisionRecord['target'], messageId?: string | null,
+  duplicate?: 1 | null, evidence?: DecisionRecord['evidence'] | null, shadow?: DecisionRecord['shadow'] | null
 ]
 
-export function encodeDecision (d: DecisionRecord): string {
-  const fields: EncodedDecision = [
-    d.at, d.turn, d.input.event, d.input.intent, d.input.confidence, d.action, d.ruleId, d.reason, d.threshold, d.target,
-    d.policyVersion, d.outcome, d.messageId ?? null, d.duplicate === true ? 1 : 0, d.shadow ?? null
-  ]
-  return flat(JSON.stringify(fields))
+/** The positional fields of a stored decision (a base is read this way to encode others against it). */
+export function decisionFields (encoded: string): Fields {
+  return JSON.parse(`[${encoded}]`) as Fields
 }
 
-export function decodeDecision (encoded: string): DecisionRecord {
-  const [at, turn, event, intent, confidence, action, ruleId, reason, threshold, target, policyVersion, outcome, messageId, duplicate, shadow] =
-    JSON.parse(encoded) as EncodedDecision
-  return {
-    at,
-    turn,
-    ...(messageId !== null ? { messageId } : {}),
+/** One decision; with a base (the fields of an absolutely stored one), as its difference from the base. */
+export function encodeDecision (d: DecisionRecord, base?: Fields): string {
+  const changed = <T>(value: T, baseValue: T | undefined): T | null => base !== undefined && value === baseValue ? null : value
+  const fields: Fields = [
+    Date.parse(d.at) - (base?.[0] ?? 0),
+    d.turn - (base?.[1] ?? 0),
+    d.input.confidence,
+    changed(RULES.indexOf(d.ruleId), base?.[3] ?? undefined),
+    changed(outcomeCode(d.outcome), base?.[4] ?? undefined),
+    changed(d.input.intent, base?.[5] ?? undefined),
+    changed(d.input.event, base?.[6] ?? undefined),
+    changed(d.threshold, base?.[7] ?? undefined),
+    changed(d.policyVersion, base?.[8] ?? undefined),
+    d.target === null || (base?.[9] !== undefined && base[9] !== null && JSON.stringify(d.target) === JSON.stringify(base[9])) ? null : d.target,
+    d.messageId ?? null,
+    d.duplicate === true ? 1 : null,
+    d.evidence ?? null,
+    d.shadow ?? null
+  ]
+  while (fields.length > 3 && fields[fields.length - 1] === null) fields.pop()
+  return flat(JSON.stringify(fields).slice(1, -1))
+}
+
+export function decodeDecision (encoded: string, base?: Fields): DecisionRecord {
+  const [at, turn, confidence, rule, outcome, intent, event, threshold, version, target, messageId, duplicate, evidence, shadow] = decisionFields(encoded)
+  // A base stores every field: `?? base` only fills what this record left out.
+  const from = <T>(value: T | null | undefined, baseValue: T | null | undefined): T => (value ?? baseValue) as T
+  const ruleId = RULES[from(rule, base?.[3])] as DecisionRecord['ruleId']
+  const action = actionOf(ruleId)
+  const input = { event: from(event, base?.[6]), intent: from(intent, base?.[5]), confidence }
+  const code = from(outcome, base?.[4])
+  const d: DecisionRecord = {
+    at: new Date(at + (base?.[0] ?? 0)).toISOString(),
+    turn: turn + (base?.[1] ?? 0),
+    ...(messageId !== null && messageId !== undefined ? { messageId } : {}),
     ...(duplicate === 1 ? { duplicate: true } : {}),
-    input: { event, intent, confidence },
+    input,
     action,
     ruleId,
-    reason,
-    threshold,
-    target,
-    policyVersion,
-    outcome,
-    ...(shadow !== null ? { shadow } : {})
+    reason: '',
+    threshold: from(threshold, base?.[7]),
+    target: action === 'HANDOFF' ? target ?? base?.[9] ?? null : null,
+    policyVersion: from(version, base?.[8]),
+    outcome: typeof code === 'number' ? OUTCOMES[code] ?? 'unknown' : code,
+    ...(evidence !== null && evidence !== undefined ? { evidence } : {}),
+    ...(shadow !== null && shadow !== undefined ? { shadow } : {})
   }
+  d.reason = explain(ruleId, { intent: input.intent, confidence, threshold: d.threshold, turn: d.turn, ...(d.evidence !== undefined ? { evidence: d.evidence } : {}) })
+  return d
+}
+
+function outcomeCode (outcome: string): number | string {
+  const code = OUTCOMES.indexOf(outcome)
+  return code === -1 ? outcome : code
 }

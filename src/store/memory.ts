@@ -9,7 +9,7 @@ import type {
   AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
 } from './types.js'
 import type { DecisionRecord } from '../policy/decision.js'
-import { decodeDecision, encodeDecision, flat } from './compact.js'
+import { decisionFields, decodeDecision, encodeDecision, flat } from './compact.js'
 
 interface ConversationRecord {
   /** compact entries (see encode): one string each instead of four objects keeps 100k conversations small */
@@ -17,7 +17,7 @@ interface ConversationRecord {
   handoff: HandoffRecord
   /** events recorded over the conversation's life */
   turns: number
-  /** the audit trail, encoded like the history */
+  /** the audit trail, encoded: the first decision whole, the others relative to it */
   decisions?: string[]
   claimId?: string
   claimExpiresAt?: number
@@ -108,7 +108,7 @@ export class MemoryHistoryStore implements HistoryStore {
       history: record.history.map(decode),
       handoff: { ...record.handoff },
       turns: record.turns,
-      decisions: (record.decisions ?? []).map(decodeDecision)
+      decisions: this.decisionsOf(record)
     }
   }
 
@@ -119,8 +119,14 @@ export class MemoryHistoryStore implements HistoryStore {
       this.conversations.set(conversationId, record)
     }
     const decisions = record.decisions ?? (record.decisions = [])
-    decisions.push(encodeDecision(decision))
-    if (decisions.length > this.maxEvents) decisions.splice(0, decisions.length - this.maxEvents)
+    // The first is stored whole, the others as their difference from it.
+    decisions.push(decisions.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(decisions[0] as string)))
+    // Trimmed in batches: dropping the first means encoding the others against a new first one.
+    if (decisions.length > this.maxEvents + Math.max(4, Math.ceil(this.maxEvents / 4))) {
+      const kept = this.decisionsOf(record)
+      const base = encodeDecision(kept[0] as DecisionRecord)
+      record.decisions = [base, ...kept.slice(1).map(d => encodeDecision(d, decisionFields(base)))]
+    }
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
@@ -167,6 +173,15 @@ export class MemoryHistoryStore implements HistoryStore {
 
   get size (): number {
     return this.conversations.size
+  }
+
+  /** The newest maxEvents decisions, oldest first. */
+  private decisionsOf (record: ConversationRecord): DecisionRecord[] {
+    const lines = record.decisions ?? []
+    if (lines.length === 0) return []
+    const base = decisionFields(lines[0] as string)
+    const from = Math.max(0, lines.length - this.maxEvents)
+    return lines.slice(from).map((line, i) => i + from === 0 ? decodeDecision(line) : decodeDecision(line, base))
   }
 
   /** Whether messageId was recorded before; remembers it if not. */

@@ -11,6 +11,7 @@ import type {
   AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
 } from './types.js'
 import type { DecisionRecord } from '../policy/decision.js'
+import { decodeDecision, encodeDecision } from './compact.js'
 import { APPEND, CLAIM, COMPLETE, RECORD_DECISION, RELEASE } from './redis-scripts.js'
 
 declare module 'ioredis' {
@@ -122,13 +123,13 @@ export class RedisHistoryStore implements HistoryStore {
       history: history.map(item => JSON.parse(item) as HistoryEntry),
       handoff: toRecord(handoff),
       turns: Math.max(Number(turns ?? 0), history.length),
-      decisions: decisions.map(item => JSON.parse(item) as DecisionRecord)
+      decisions: decisions.map(item => decodeDecision(item))
     }
   }
 
   async recordDecision (conversationId: string, record: DecisionRecord): Promise<void> {
     await this.command(async () =>
-      await this.client.handoffDecision(this.keys(conversationId).decisions, JSON.stringify(record), this.opts.maxEvents, this.opts.ttlSeconds))
+      await this.client.handoffDecision(this.keys(conversationId).decisions, encodeDecision(record), this.opts.maxEvents, this.opts.ttlSeconds))
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
