@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import fastifyEnv from '@fastify/env'
-import { envSchema, toAppConfig, type AppConfig, type Env } from '../src/config.js'
+import { EnvSchema, toAppConfig, type AppConfig, type Env } from '../src/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,7 +19,7 @@ export default fp<ConfigPluginOptions>(async (app, opts) => {
   try {
     await app.register(fastifyEnv, {
       confKey: 'env',
-      schema: envSchema,
+      schema: EnvSchema,
       dotenv: opts.dotenv ?? true,
       data: opts.data ?? process.env
     })
@@ -43,7 +43,8 @@ export function describeEnvErrors (err: unknown): string {
   const errors = (err as { errors?: AjvError[] }).errors
   if (!Array.isArray(errors)) return err instanceof Error ? err.message : String(err)
   const missing = errors.filter(e => e.keyword === 'required').map(e => e.params.missingProperty)
-  const invalid = errors.filter(e => e.keyword !== 'required').map(e => `${e.instancePath.replace(/^\//, '')} ${e.message ?? 'is invalid'}`)
+  // An `if` error only repeats the `then` error it comes with.
+  const invalid = errors.filter(e => e.keyword !== 'required' && e.keyword !== 'if').map(e => `${e.instancePath.replace(/^\//, '')} ${e.message ?? 'is invalid'}`)
   const parts: string[] = []
   if (missing.length > 0) parts.push(`missing required setting(s) ${missing.join(', ')}`)
   if (invalid.length > 0) parts.push(invalid.join('; '))

@@ -2,10 +2,8 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { sharedSchemas } from './routes/schemas.js'
 
 export default fp(async (app) => {
-  for (const schema of sharedSchemas) app.addSchema(schema)
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
-import { GenesysHttp } from '../src/genesys/http.js'
+import { GenesysTransport } from '../src/genesys/transport.js'
 import { GenesysAuth } from '../src/genesys/auth.js'
 import { GenesysClient } from '../src/genesys/client.js'
 
@@ -19,24 +19,25 @@ export interface GenesysAuthPluginOptions {
 
 export default fp<GenesysAuthPluginOptions>(async (app, opts) => {
   const { genesys } = app.config
-  const http = new GenesysHttp({
+  const { telemetry } = app
+  const transport = new GenesysTransport({
     dispatcher: opts.dispatcher,
     maxConnections: genesys.maxConnections,
     requestTimeoutMs: genesys.requestTimeoutMs,
     maxRetries: genesys.maxRetries,
     retryMaxDelayMs: genesys.retryMaxDelayMs,
-    onCall: (call) => { app.metrics.genesysCall(call.method, call.url, call.status) },
+    telemetry,
     now: opts.now
   })
   const auth = new GenesysAuth({
-    http,
+    transport,
     loginBaseUrl: genesys.loginBaseUrl,
     clientId: genesys.clientId,
     clientSecret: genesys.clientSecret,
+    telemetry,
     now: opts.now
   })
-  app.metrics.countTokenFetches(() => auth.tokenRequests)
   app.decorate('genesysAuth', auth)
-  app.decorate('genesysClient', new GenesysClient({ http, auth, apiBaseUrl: genesys.apiBaseUrl }))
-  app.addHook('onClose', async () => { await http.close() })
-}, { name: 'genesys-auth', dependencies: ['config', 'metrics'] })
+  app.decorate('genesysClient', new GenesysClient({ transport, auth, apiBaseUrl: genesys.apiBaseUrl, now: opts.now }))
+  app.addHook('onClose', async () => { await transport.close() })
+}, { name: 'genesys-auth', dependencies: ['config', 'telemetry'] })

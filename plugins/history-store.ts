@@ -1,10 +1,12 @@
 import fp from 'fastify-plugin'
 import { MemoryHistoryStore } from '../src/store/memory.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
+import { instrumentStore } from '../src/store/instrumented.js'
 import type { HistoryStore } from '../src/store/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** the conversation store; every failed operation is published on telemetry */
     historyStore: HistoryStore
   }
 }
@@ -27,6 +29,6 @@ export default fp<HistoryStorePluginOptions>(async (app, opts) => {
   } else {
     store = new MemoryHistoryStore(history)
   }
-  app.decorate('historyStore', store)
+  app.decorate('historyStore', instrumentStore(store, app.telemetry))
   app.addHook('onClose', async () => { await store.close() })
-}, { name: 'history-store', dependencies: ['config'] })
+}, { name: 'history-store', dependencies: ['config', 'telemetry'] })

@@ -8,5 +8,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  app.decorate('metrics', new ServiceMetrics({ maxIntentLabels: app.config.metrics.maxIntentLabels }))
-}, { name: 'metrics', dependencies: ['config'] })
+  const metrics = new ServiceMetrics({ maxIntentLabels: app.config.metrics.maxIntentLabels })
+  metrics.subscribe(app.telemetry)
+  app.decorate('metrics', metrics)
+}, { name: 'metrics', dependencies: ['config', 'telemetry'] })

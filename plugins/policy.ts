@@ -3,7 +3,6 @@
 // optional shadow candidate. Every way in decides through app.policy.decide().
 import fp from 'fastify-plugin'
 import { PolicyRuntime } from '../src/policy/runtime.js'
-import { PolicyMetrics } from '../src/policy/metrics.js'
 import { watchFiles } from '../src/policy/watch.js'
 
 declare module 'fastify' {
@@ -22,7 +21,7 @@ export default fp(async (app) => {
       target: { queueId: handoff.queueId, skillIds: handoff.skillIds, priority: handoff.priority, languageId: handoff.languageId }
     },
     log: app.log,
-    observer: new PolicyMetrics(app.metrics.registry)
+    telemetry: app.telemetry
   })
   app.log.info({
     policyVersion: runtime.live.version,
@@ -41,4 +40,5 @@ export default fp(async (app) => {
     process.off('SIGHUP', onHangup)
     stopWatching()
   })
-}, { name: 'policy', dependencies: ['config', 'metrics'] })
+  // metrics: its subscriber must be listening before the first policyLoaded is published.
+}, { name: 'policy', dependencies: ['config', 'telemetry', 'metrics'] })

@@ -1,120 +1,9 @@
 // Settings come from the environment (validated by @fastify/env against this schema) and are turned into
 // one typed, nested AppConfig that the rest of the service reads.
 import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
+import type { Env, HandoffStrategyName } from './schemas/env.js'
 
-export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata'] as const
-export type HandoffStrategyName = typeof HANDOFF_STRATEGIES[number]
-
-export const envSchema = {
-  type: 'object',
-  required: ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'HANDOFF_QUEUE_ID', 'SESSION_SECRET'],
-  properties: {
-    NODE_ENV: { type: 'string', default: 'development' },
-    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
-    HOST: { type: 'string', default: '0.0.0.0' },
-    LOG_LEVEL: {
-      type: 'string',
-      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-      default: 'info'
-    },
-    GENESYS_CLIENT_ID: { type: 'string', minLength: 1 },
-    GENESYS_CLIENT_SECRET: { type: 'string', minLength: 1 },
-    GENESYS_REGION: { type: 'string', minLength: 1, default: 'mypurecloud.com' },
-    GENESYS_API_BASE_URL: { type: 'string' },
-    GENESYS_LOGIN_BASE_URL: { type: 'string' },
-    GENESYS_MAX_RETRIES: { type: 'integer', minimum: 0, maximum: 10, default: 4 },
-    GENESYS_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
-    GENESYS_RETRY_MAX_DELAY_MS: { type: 'integer', minimum: 0, default: 10000 },
-    GENESYS_MAX_CONNECTIONS: { type: 'integer', minimum: 1, default: 32 },
-    HANDOFF_QUEUE_ID: { type: 'string', minLength: 1 },
-    HANDOFF_STRATEGY: { type: 'string', enum: HANDOFF_STRATEGIES, default: 'platform-api' },
-    HANDOFF_SKILL_ID: { type: 'string', default: '' },
-    // A string so an empty value means "unset", as with the other optional settings.
-    HANDOFF_PRIORITY: { type: 'string', default: '' },
-    HANDOFF_LANGUAGE_ID: { type: 'string', default: '' },
-    HANDOFF_DEADLINE_MS: { type: 'integer', minimum: 100, default: 15000 },
-    HANDOFF_QUEUE_POLL_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 10000, default: 250 },
-    HANDOFF_CONTEXT_REDACT: { type: 'boolean', default: true },
-    HANDOFF_CONTEXT_MAX_EVENTS: { type: 'integer', minimum: 0, maximum: 100, default: 10 },
-    HANDOFF_CONTEXT_MAX_VALUE_CHARS: { type: 'integer', minimum: 20, maximum: 10000, default: 500 },
-    HANDOFF_CONTEXT_MAX_TOTAL_CHARS: { type: 'integer', minimum: 200, maximum: 50000, default: 4000 },
-    INTENT_CONFIDENCE_THRESHOLD: { type: 'number', minimum: 0, maximum: 1, default: 0.75 },
-    SESSION_SECRET: { type: 'string', minLength: 32 },
-    SESSION_COOKIE_SECURE: { type: 'boolean' },
-    ADMIN_TOKEN: { type: 'string', default: '' },
-    HISTORY_MAX_EVENTS: { type: 'integer', minimum: 1, maximum: 10000, default: 50 },
-    HISTORY_TTL_SECONDS: { type: 'integer', minimum: 1, default: 86400 },
-    HISTORY_MAX_CONVERSATIONS: { type: 'integer', minimum: 1, default: 200000 },
-    WEBHOOK_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 65536 },
-    DOCS_ENABLED: { type: 'boolean' },
-    MESSAGE_DEDUPE_TTL_SECONDS: { type: 'integer', minimum: 1, default: 3600 },
-    REDIS_URL: { type: 'string', default: '' },
-    REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 100, default: 'handoff:' },
-    REDIS_COMMAND_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 1000 },
-    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 3000 },
-    WEBHOOK_SECRET: { type: 'string', default: '' },
-    METRICS_TOKEN: { type: 'string', default: '' },
-    METRICS_MAX_INTENT_LABELS: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
-    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, default: 25000 },
-    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, default: 1000 },
-    OVERLOAD_SAMPLE_INTERVAL_MS: { type: 'integer', minimum: 10, default: 1000 },
-    OVERLOAD_RETRY_AFTER_SECONDS: { type: 'integer', minimum: 1, default: 10 },
-    // --- escalation policy ---
-    POLICY_FILE: { type: 'string', default: '' },
-    SHADOW_POLICY_FILE: { type: 'string', default: '' }
-    // --- end escalation policy ---
-  }
-} as const
-
-export interface Env {
-  NODE_ENV: string
-  PORT: number
-  HOST: string
-  LOG_LEVEL: string
-  GENESYS_CLIENT_ID: string
-  GENESYS_CLIENT_SECRET: string
-  GENESYS_REGION: string
-  GENESYS_API_BASE_URL?: string
-  GENESYS_LOGIN_BASE_URL?: string
-  GENESYS_MAX_RETRIES: number
-  GENESYS_REQUEST_TIMEOUT_MS: number
-  GENESYS_RETRY_MAX_DELAY_MS: number
-  GENESYS_MAX_CONNECTIONS: number
-  HANDOFF_QUEUE_ID: string
-  HANDOFF_STRATEGY: HandoffStrategyName
-  HANDOFF_SKILL_ID: string
-  HANDOFF_PRIORITY: string
-  HANDOFF_LANGUAGE_ID: string
-  HANDOFF_DEADLINE_MS: number
-  HANDOFF_QUEUE_POLL_INTERVAL_MS: number
-  HANDOFF_CONTEXT_REDACT: boolean
-  HANDOFF_CONTEXT_MAX_EVENTS: number
-  HANDOFF_CONTEXT_MAX_VALUE_CHARS: number
-  HANDOFF_CONTEXT_MAX_TOTAL_CHARS: number
-  INTENT_CONFIDENCE_THRESHOLD: number
-  SESSION_SECRET: string
-  SESSION_COOKIE_SECURE?: boolean
-  ADMIN_TOKEN: string
-  HISTORY_MAX_EVENTS: number
-  HISTORY_TTL_SECONDS: number
-  HISTORY_MAX_CONVERSATIONS: number
-  WEBHOOK_BODY_LIMIT: number
-  DOCS_ENABLED?: boolean
-  MESSAGE_DEDUPE_TTL_SECONDS: number
-  REDIS_URL: string
-  REDIS_KEY_PREFIX: string
-  REDIS_COMMAND_TIMEOUT_MS: number
-  REDIS_CONNECT_TIMEOUT_MS: number
-  WEBHOOK_SECRET: string
-  METRICS_TOKEN: string
-  METRICS_MAX_INTENT_LABELS: number
-  SHUTDOWN_GRACE_MS: number
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
-  OVERLOAD_SAMPLE_INTERVAL_MS: number
-  OVERLOAD_RETRY_AFTER_SECONDS: number
-  POLICY_FILE: string
-  SHADOW_POLICY_FILE: string
-}
+export { EnvSchema, HANDOFF_STRATEGIES, type Env, type HandoffStrategyName } from './schemas/env.js'
 
 export interface RedisConfig {
   url: string
@@ -167,10 +56,13 @@ export interface AppConfig {
     maxConversations: number
     /** how long a delivered messageId is remembered to drop redeliveries */
     dedupeTtlSeconds: number
+    /** decisions kept per conversation in its audit trail (0: none) */
+    maxDecisions: number
   }
   /** shared store for several instances; null → embedded memory store */
   redis: RedisConfig | null
   session: {
+    /** set whenever adminToken is (the schema requires it then) */
     secret: string
     cookieSecure: boolean
   }
@@ -265,14 +157,13 @@ function weakSecret (value: string): string | null {
 export function productionProblems (env: Env): string[] {
   const problems: string[] = []
   if (env.WEBHOOK_SECRET === '') problems.push('WEBHOOK_SECRET is required (unsigned webhooks would be accepted)')
-  if (env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters')
   for (const [name, value] of [['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL], ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL]] as const) {
     if (value !== undefined && value !== '' && !value.startsWith('https://')) problems.push(`${name} must be an https:// URL (the client secret and tokens would travel in clear)`)
   }
   if (env.SESSION_COOKIE_SECURE === false) problems.push('SESSION_COOKIE_SECURE=false would send operator session cookies over plain HTTP')
   const secrets: Array<[string, string, number]> = [
     ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
-    ['SESSION_SECRET', env.SESSION_SECRET, 32],
+    ['SESSION_SECRET', env.SESSION_SECRET ?? '', 32],
     ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
     ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
     ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
@@ -281,7 +172,7 @@ export function productionProblems (env: Env): string[] {
     if (value === '') continue
     const weak = weakSecret(value)
     if (weak !== null) problems.push(`${name} ${weak}`)
-    else if (value.length < minLength && name !== 'SESSION_SECRET') problems.push(`${name} must be at least ${minLength} characters`)
+    else if (value.length < minLength) problems.push(`${name} must be at least ${minLength} characters`)
   }
   return problems
 }
@@ -329,7 +220,8 @@ export function toAppConfig (env: Env): AppConfig {
       maxEvents: env.HISTORY_MAX_EVENTS,
       ttlSeconds: env.HISTORY_TTL_SECONDS,
       maxConversations: env.HISTORY_MAX_CONVERSATIONS,
-      dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS
+      dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS,
+      maxDecisions: env.HISTORY_MAX_DECISIONS
     },
     redis: env.REDIS_URL === ''
       ? null
@@ -340,7 +232,7 @@ export function toAppConfig (env: Env): AppConfig {
           connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
         },
     session: {
-      secret: env.SESSION_SECRET,
+      secret: env.SESSION_SECRET ?? '',
       cookieSecure: env.SESSION_COOKIE_SECURE ?? production
     },
     adminToken: env.ADMIN_TOKEN === '' ? null : env.ADMIN_TOKEN,

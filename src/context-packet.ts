@@ -2,7 +2,7 @@
 // written as participant attributes (string values only). Bounded per value and in total, with
 // e-mail addresses, phone numbers and card-like numbers masked unless redaction is turned off.
 import type { ContextPacketLimits } from './config.js'
-import type { Decision } from './decision.js'
+import type { Decision } from './schemas/decision.js'
 import type { HistoryEntry } from './store/types.js'
 
 export const PACKET_PREFIX = 'handoff.'

@@ -2,22 +2,14 @@
 // threshold and target. The policy engine lives in src/policy/; this keeps the short form for callers
 // (and tests) that have no file and no history.
 import { defaultPolicy } from './policy/compile.js'
-import type { Decision } from './policy/decision.js'
-import { NO_HISTORY, evaluate } from './policy/evaluate.js'
-import type { PolicyDefaults } from './policy/schema.js'
-
-export type { Action, Decision } from './policy/decision.js'
-export type { RoutingTarget } from './policy/schema.js'
+import { NO_HISTORY, evaluate, type PolicyEvent } from './policy/evaluate.js'
+import type { Decision } from './schemas/decision.js'
+import type { PolicyDefaults } from './schemas/policy.js'
 
 /** A threshold and a target: today's whole policy. */
 export type Policy = PolicyDefaults
 
-export interface IntentInput {
-  intent?: string
-  confidence?: number
-}
-
 /** One decision without history. Compiles the policy each call: for one-off use; services keep a compiled one. */
-export function decide (policy: Policy, intent: IntentInput | undefined): Decision {
+export function decide (policy: Policy, intent: PolicyEvent['intent']): Decision {
   return evaluate(defaultPolicy(policy), NO_HISTORY, { intent })
 }

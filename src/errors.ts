@@ -1,44 +1,140 @@
-// Errors that carry the HTTP answer the webhook should get. Messages are written for the caller and never
+// Errors that carry the HTTP answer they cause: status, machine-readable code, headers and the outcome label
+// metrics and logs count them under. Each class also describes itself (ErrorKind), so the OpenAPI examples and
+// the docs' error table are generated from the classes. Messages are written for the caller and never
 // include tokens or secrets.
+
+export interface ErrorKind {
+  status: number
+  code: string
+  /** metrics/log outcome label */
+  outcome: string
+  /** when a caller sees it, for the docs */
+  description: string
+  /** a typical message */
+  example: string
+  /** answered with Retry-After */
+  retryAfter?: boolean
+}
+
+export function errorKind (status: number, code: string, outcome: string, description: string, example: string, retryAfter = false): ErrorKind {
+  return { status, code, outcome, description, example, ...(retryAfter ? { retryAfter } : {}) }
+}
+
+/** A 503 kind answered with Retry-After. */
+export function retryLaterKind (code: string, outcome: string, description: string, example: string): ErrorKind {
+  return errorKind(503, code, outcome, description, example, true)
+}
 
 export class HttpError extends Error {
   readonly statusCode: number
-  readonly headers: Record<string, string>
   readonly code: string
+  readonly outcome: string
+  readonly headers: Record<string, string>
 
-  constructor (statusCode: number, code: string, message: string, headers: Record<string, string> = {}) {
+  constructor (kind: Pick<ErrorKind, 'status' | 'code' | 'outcome'>, message: string, headers: Record<string, string> = {}) {
     super(message)
-    this.name = 'HttpError'
-    this.statusCode = statusCode
-    this.code = code
+    this.name = new.target.name
+    this.statusCode = kind.status
+    this.code = kind.code
+    this.outcome = kind.outcome
     this.headers = headers
   }
 }
 
-/** The shared store (Redis) cannot be reached or answered too late; nothing about this event is settled. */
-export class StoreUnavailableError extends HttpError {
-  constructor (why: string, retryAfterSeconds: number) {
-    super(503, 'STORE_UNAVAILABLE', `conversation store unavailable (${why}); retry later`,
-      { 'retry-after': String(retryAfterSeconds) })
-    this.name = 'StoreUnavailableError'
+/** A failure that may pass: answered 503 with Retry-After, so the caller retries. */
+export class RetryLaterError extends HttpError {
+  readonly retryAfterSeconds: number
+  constructor (kind: Pick<ErrorKind, 'status' | 'code' | 'outcome'>, message: string, retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    super(kind, message, { 'retry-after': String(seconds) })
+    this.retryAfterSeconds = seconds
   }
 }
 
-/** Another instance is handing this conversation off and it did not settle within this event's deadline. */
-export class HandoffInProgressError extends HttpError {
-  constructor (conversationId: string, retryAfterSeconds: number) {
-    super(503, 'HANDOFF_IN_PROGRESS', `the handoff of conversation ${conversationId} is being handled by another instance and did not complete in time; retry later`,
-      { 'retry-after': String(retryAfterSeconds) })
-    this.name = 'HandoffInProgressError'
+/** Operator or metrics routes without a valid token or session. */
+export class UnauthorizedError extends HttpError {
+  static readonly kind = errorKind(401, 'UNAUTHORIZED', 'unauthorized',
+    'Operator or metrics route without a valid token or session', 'operator authentication required')
+
+  constructor (message: string, challenge = true) {
+    super(UnauthorizedError.kind, message, challenge ? { 'www-authenticate': 'Bearer' } : {})
+  }
+}
+
+/** A webhook whose X-Hub-Signature-256 is missing or wrong (WEBHOOK_SECRET set). */
+export class InvalidSignatureError extends HttpError {
+  static readonly kind = errorKind(401, 'INVALID_SIGNATURE', 'unauthorized',
+    'Missing or wrong X-Hub-Signature-256 (when WEBHOOK_SECRET is set)', 'missing or invalid x-hub-signature-256 signature')
+
+  constructor (header: string) {
+    // Says what is wrong without echoing the header back.
+    super(InvalidSignatureError.kind, `missing or invalid ${header} signature`)
+  }
+}
+
+export class NotFoundError extends HttpError {
+  static readonly kind = errorKind(404, 'NOT_FOUND', 'not_found',
+    'No recorded history for that conversation', 'conversation 4ff43965-ec45-4f8c-8019-d83551de6d0a has no recorded history')
+
+  constructor (message: string) {
+    super(NotFoundError.kind, message)
   }
 }
 
 /** The customer has left: there is nobody to hand off, now or on a retry. */
 export class ConversationEndedError extends HttpError {
+  static readonly kind = errorKind(409, 'CONVERSATION_ENDED', 'conversation_ended',
+    'The conversation has ended (no connected customer); later events answer 409 too', 'conversation 4ff43965-ec45-4f8c-8019-d83551de6d0a has ended (no connected customer); nothing to hand off')
+
   readonly reason: string
   constructor (conversationId: string, reason: string) {
-    super(409, 'CONVERSATION_ENDED', `conversation ${conversationId} has ended (${reason}); nothing to hand off`)
-    this.name = 'ConversationEndedError'
+    super(ConversationEndedError.kind, `conversation ${conversationId} has ended (${reason}); nothing to hand off`)
     this.reason = reason
   }
+}
+
+/** The shared store (Redis) cannot be reached or answered too late; nothing about this event is settled. */
+export class StoreUnavailableError extends RetryLaterError {
+  static readonly kind = retryLaterKind('STORE_UNAVAILABLE', 'store_unavailable',
+    'The conversation store (Redis) is unreachable; nothing was recorded', 'conversation store unavailable (Connection is closed.); retry later')
+
+  constructor (why: string, retryAfterSeconds: number) {
+    super(StoreUnavailableError.kind, `conversation store unavailable (${why}); retry later`, retryAfterSeconds)
+  }
+}
+
+/** Another instance is handing this conversation off and it did not settle within this event's deadline. */
+export class HandoffInProgressError extends RetryLaterError {
+  static readonly kind = retryLaterKind('HANDOFF_IN_PROGRESS', 'handoff_in_progress',
+    'Another instance is handing the conversation off and did not finish within the deadline',
+    'the handoff of conversation 4ff43965-ec45-4f8c-8019-d83551de6d0a is being handled by another instance and did not complete in time; retry later')
+
+  constructor (conversationId: string, retryAfterSeconds: number) {
+    super(HandoffInProgressError.kind,
+      `the handoff of conversation ${conversationId} is being handled by another instance and did not complete in time; retry later`,
+      retryAfterSeconds)
+  }
+}
+
+/** Errors Fastify raises itself, described for the docs and counted under these outcomes. */
+export const FASTIFY_ERROR_KINDS: readonly ErrorKind[] = [
+  { status: 400, code: 'FST_ERR_VALIDATION', outcome: 'invalid', description: 'The body or a parameter does not match the schema', example: 'body/intent/confidence must be <= 1' },
+  { status: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', outcome: 'invalid', description: 'The body is not valid JSON', example: "Body is not valid JSON but content-type is set to 'application/json'" },
+  { status: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY', outcome: 'invalid', description: 'An empty JSON body', example: "Body cannot be empty when content-type is set to 'application/json'" },
+  { status: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', outcome: 'too_large', description: 'Body larger than WEBHOOK_BODY_LIMIT', example: 'Request body is too large' },
+  { status: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', outcome: 'unsupported_media_type', description: 'Body is not application/json', example: 'Unsupported Media Type' },
+  { status: 503, code: 'FST_UNDER_PRESSURE', outcome: 'overloaded', retryAfter: true, description: 'The event loop is overloaded; load is shed', example: 'Service overloaded; retry later' }
+]
+
+const FASTIFY_OUTCOMES = new Map(FASTIFY_ERROR_KINDS.map(k => [k.code, k.outcome]))
+// Other Fastify errors of the same status (e.g. a bad content-length) count like the kinds above.
+const STATUS_OUTCOMES = new Map([...FASTIFY_ERROR_KINDS, UnauthorizedError.kind].reverse().map(k => [k.status, k.outcome]))
+
+/** The outcome label an error is counted and logged under. */
+export function outcomeOf (err: { statusCode?: number, code?: string }): string {
+  if (err instanceof HttpError) return err.outcome
+  const known = err.code === undefined ? undefined : FASTIFY_OUTCOMES.get(err.code)
+  if (known !== undefined) return known
+  const status = err.statusCode ?? 500
+  return STATUS_OUTCOMES.get(status) ?? (status < 500 ? 'rejected' : 'error')
 }

@@ -1,27 +1,21 @@
 // One webhook event end to end: record it, decide, and hand the conversation off exactly once, even when
 // several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
-import type { Decision } from './decision.js'
-import { ConversationEndedError, HandoffInProgressError } from './errors.js'
-import type { AppendResult, HandoffRecord, HistoryEntry, HistoryStore } from './store/types.js'
+import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
+import type { Log } from './logger.js'
 import type { Policy } from './policy/compile.js'
-import { auditRecord, type DecisionRecord } from './policy/decision.js'
+import { auditRecord } from './policy/decision.js'
 import type { ConversationHistory } from './policy/evaluate.js'
 import type { PolicyRuntime } from './policy/runtime.js'
+import type { Decision, DecisionRecord } from './schemas/decision.js'
+import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
+import type { MessagingEvent } from './schemas/messaging.js'
+import type { AppendResult, HistoryStore } from './store/types.js'
 import type { HandoffStrategy } from './strategies/types.js'
-import type { RetryEvent } from './genesys/http.js'
+import type { Telemetry } from './telemetry.js'
 
 /** Handoff-record outcome of a conversation found ended: every later event for it answers 409. */
 export const CONVERSATION_ENDED = 'conversation_ended'
-
-export interface MessagingEvent {
-  conversationId: string
-  event: string
-  intent?: { intent?: string, confidence?: number }
-  text?: string
-  messageId?: string
-}
 
 type Outcome =
   | { status: 'bot_continuing', conversationId: string, decision: Decision }
@@ -30,17 +24,6 @@ type Outcome =
 
 /** `duplicate` marks a redelivered messageId: answered as usual, recorded only once. */
 export type HandoffResult = Outcome & { duplicate?: true }
-
-export type HandoffOutcome = 'success' | 'failure' | 'conversation_ended'
-
-/** Optional listeners for metrics; none of them may throw. */
-export interface HandoffObserver {
-  decision?: (decision: Decision) => void
-  handoff?: (outcome: HandoffOutcome, durationMs: number) => void
-  /** the handoff stands but something went wrong (e.g. the routing update after the transfer) */
-  warning?: () => void
-  retry?: (event: RetryEvent & { operation: string }) => void
-}
 
 export interface HandoffServiceOptions {
   store: HistoryStore
@@ -52,12 +35,12 @@ export interface HandoffServiceOptions {
   claimGraceMs?: number
   /** how often to look at a claim another instance holds */
   pollIntervalMs?: number
-  observer?: HandoffObserver
+  telemetry?: Telemetry
   now?: () => number
 }
 
 export interface HandleContext {
-  log: FastifyBaseLogger
+  log: Log
   requestId?: string
 }
 
@@ -94,10 +77,10 @@ export class HandoffService {
     const { handoff } = appended
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
+    // The runtime publishes the decision (and the shadow's) on telemetry.
     const { decision, shadow, disagrees } = this.opts.policy.decide({
       conversationId, history: historyBefore(appended, event.messageId), event, log: ctx.log
     })
-    this.opts.observer?.decision?.(decision)
     ctx.log.info({
       conversationId,
       intent: decision.intent,
@@ -118,8 +101,7 @@ export class HandoffService {
       outcome = result.status
       return result
     } catch (err) {
-      const code = (err as { code?: unknown }).code
-      outcome = typeof code === 'string' ? code : 'error'
+      outcome = err instanceof HttpError ? err.code : 'error'
       throw err
     } finally {
       await this.audit(conversationId, auditRecord({
@@ -197,23 +179,21 @@ export class HandoffService {
         deadline,
         requestId: ctx.requestId,
         log: ctx.log,
+        conversationId,
         decision,
         history: snapshot?.history ?? [],
-        onRetry: (e: RetryEvent & { operation: string }) => {
-          ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
-          this.opts.observer?.retry?.(e)
-        }
+        onRetry: (e) => { ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call') }
       })
     } catch (err) {
       if (err instanceof ConversationEndedError) {
         // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
         await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
           .catch((storeErr: unknown) => { ctx.log.error({ conversationId, err: storeErr }, 'conversation ended but not recorded; the claim lapses on its own') })
-        this.opts.observer?.handoff?.('conversation_ended', this.now() - started)
+        this.opts.telemetry?.publish('handoff', { outcome: 'conversation_ended', durationMs: this.now() - started })
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err
       }
-      this.opts.observer?.handoff?.('failure', this.now() - started)
+      this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
       // too, the claim lapses on its own after its ttl.
@@ -228,9 +208,9 @@ export class HandoffService {
       // The routing update happened: say so. Until the claim lapses no other event hands off again.
       ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
     }
-    this.opts.observer?.handoff?.('success', this.now() - started)
+    this.opts.telemetry?.publish('handoff', { outcome: 'success', durationMs: this.now() - started })
     for (const warning of result.warnings ?? []) {
-      this.opts.observer?.warning?.()
+      this.opts.telemetry?.publish('handoffWarning', { warning })
       ctx.log.warn({ conversationId, strategy: strategy.name, warning }, 'handoff initiated with a warning')
     }
     ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')

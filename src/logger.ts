@@ -1,5 +1,8 @@
 import { openSync } from 'node:fs'
-import pino, { type Logger } from 'pino'
+import pino, { type BaseLogger, type Logger } from 'pino'
+
+/** What the domain modules log through (a request's child logger in the service). */
+export type Log = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>
 
 // Keys that may hold a credential, censored wherever they appear under the containers below (or at the top
 // of a log line). Paths are spelled out rather than wildcards: pino's `*.x` paths cost ~33 µs on every log

@@ -1,8 +1,8 @@
 // Prometheus metrics for one app instance, on its own registry (nothing shared between instances or
 // tests). Every label value is bounded: statuses and outcomes come from fixed sets, Genesys endpoints are
 // templated without ids, and intents are capped at a configured number of distinct values.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { HandoffOutcome } from './handoff.js'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Telemetry } from './telemetry.js'
 
 export interface MetricsOptions {
   /** distinct intent label values kept before the rest count as "other" */
@@ -40,7 +40,14 @@ export class ServiceMetrics {
   private readonly genesysRequests: Counter<'method' | 'endpoint' | 'status'>
   private readonly genesysRetries: Counter<'operation' | 'reason'>
   private readonly storeErrors: Counter<'operation'>
-  private tokenFetchCount: () => number = () => 0
+  private readonly tokenFetches: Counter
+  private readonly policyRules: Counter<'rule' | 'action'>
+  private readonly policyInfo: Gauge<'role' | 'version'>
+  private readonly policyReloads: Counter<'role' | 'result'>
+  private readonly shadowDecisions: Counter
+  private readonly shadowDisagreements: Counter<'live_action' | 'shadow_action'>
+  /** the policy version each role's info series carries */
+  private readonly policyVersions = new Map<string, string>()
 
   constructor (opts: MetricsOptions) {
     this.maxIntentLabels = opts.maxIntentLabels
@@ -79,53 +86,55 @@ export class ServiceMetrics {
       labelNames: ['operation', 'reason'],
       registers
     })
-    const tokenFetches = (): number => this.tokenFetchCount()
-    // eslint-disable-next-line no-new -- registered on the registry; read through tokenFetchCount
-    new Counter({
-      name: 'genesys_token_fetches_total',
-      help: 'OAuth token requests sent to Genesys',
-      registers,
-      collect () {
-        this.reset()
-        this.inc(tokenFetches())
-      }
-    })
+    this.tokenFetches = new Counter({ name: 'genesys_token_fetches_total', help: 'OAuth token requests sent to Genesys', registers })
     this.storeErrors = new Counter({
       name: 'history_store_errors_total', help: 'History store operations that failed', labelNames: ['operation'], registers
     })
+    // Policy labels come from fixed sets (rule ids, actions, roles, results), except the version: one per role.
+    this.policyRules = new Counter({
+      name: 'handoff_policy_rules_total', help: 'Decisions by the rule that decided and its action', labelNames: ['rule', 'action'], registers
+    })
+    this.policyInfo = new Gauge({
+      name: 'handoff_policy_info', help: 'The policy versions in use (value 1), live and shadow', labelNames: ['role', 'version'], registers
+    })
+    this.policyReloads = new Counter({
+      name: 'handoff_policy_reloads_total',
+      help: 'Policy file reloads by role and result (ok, unchanged, error: old policy kept)',
+      labelNames: ['role', 'result'],
+      registers
+    })
+    this.shadowDecisions = new Counter({
+      name: 'handoff_shadow_decisions_total', help: 'Events the shadow policy evaluated (never acted on)', registers
+    })
+    this.shadowDisagreements = new Counter({
+      name: 'handoff_shadow_disagreements_total',
+      help: 'Events where the shadow policy would have acted differently (another action, or another target: both HANDOFF)',
+      labelNames: ['live_action', 'shadow_action'],
+      registers
+    })
   }
 
-  webhook (outcome: string): void {
-    this.webhooks.inc({ outcome })
-  }
-
-  decision (action: string, intent: string): void {
-    this.decisions.inc({ action, intent: this.intentLabel(intent) })
-  }
-
-  handoff (outcome: HandoffOutcome, durationMs: number): void {
-    this.handoffSeconds.observe({ outcome }, durationMs / 1000)
-  }
-
-  handoffWarning (): void {
-    this.handoffWarnings.inc()
-  }
-
-  genesysCall (method: string, url: string, status: number | 'error' | 'timeout'): void {
-    this.genesysRequests.inc({ method, endpoint: endpointTemplate(url), status: String(status) })
-  }
-
-  retry (operation: string, reason: string): void {
-    this.genesysRetries.inc({ operation: bounded(operation), reason: bounded(reason) })
-  }
-
-  storeError (operation: string): void {
-    this.storeErrors.inc({ operation })
-  }
-
-  /** The token-fetch counter reads the auth client's own count. */
-  countTokenFetches (read: () => number): void {
-    this.tokenFetchCount = read
+  /** Counts what the service's modules publish. */
+  subscribe (telemetry: Telemetry): void {
+    telemetry.subscribe('webhook', ({ outcome }) => { this.webhooks.inc({ outcome }) })
+    telemetry.subscribe('decision', ({ action, intent, ruleId }) => {
+      this.decisions.inc({ action, intent: this.intentLabel(intent) })
+      this.policyRules.inc({ rule: ruleId, action })
+    })
+    telemetry.subscribe('shadowDecision', ({ liveAction, shadowAction, disagrees }) => {
+      this.shadowDecisions.inc()
+      if (disagrees) this.shadowDisagreements.inc({ live_action: liveAction, shadow_action: shadowAction })
+    })
+    telemetry.subscribe('policyLoaded', ({ role, version }) => { this.policyVersion(role, version) })
+    telemetry.subscribe('policyReload', ({ role, result }) => { this.policyReloads.inc({ role, result }) })
+    telemetry.subscribe('handoff', ({ outcome, durationMs }) => { this.handoffSeconds.observe({ outcome }, durationMs / 1000) })
+    telemetry.subscribe('handoffWarning', () => { this.handoffWarnings.inc() })
+    telemetry.subscribe('genesysCall', ({ method, url, status }) => {
+      this.genesysRequests.inc({ method, endpoint: endpointTemplate(url), status: String(status) })
+    })
+    telemetry.subscribe('genesysRetry', ({ operation, reason }) => { this.genesysRetries.inc({ operation: bounded(operation), reason: bounded(reason) }) })
+    telemetry.subscribe('tokenFetch', () => { this.tokenFetches.inc() })
+    telemetry.subscribe('storeError', ({ operation }) => { this.storeErrors.inc({ operation }) })
   }
 
   async text (): Promise<string> {
@@ -134,6 +143,18 @@ export class ServiceMetrics {
 
   get contentType (): string {
     return this.registry.contentType
+  }
+
+  /** One info series per role, carrying the version in use. */
+  private policyVersion (role: string, version: string | null): void {
+    const previous = this.policyVersions.get(role)
+    if (previous !== undefined) this.policyInfo.remove({ role, version: previous })
+    if (version === null) {
+      this.policyVersions.delete(role)
+      return
+    }
+    this.policyVersions.set(role, version)
+    this.policyInfo.set({ role, version }, 1)
   }
 
   private intentLabel (intent: string): string {

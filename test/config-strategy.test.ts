@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build as buildApp } from '../src/app.js'
+import { build as buildApp } from '../plugins/app.js'
 import { checkRegion, idList } from '../src/config.js'
 import { GENESYS_REGIONS } from '../src/genesys/regions.js'
 import { QUEUE_ID, SKILL_ID, build, testEnv } from './helper.js'

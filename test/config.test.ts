@@ -1,14 +1,24 @@
 import t from 'tap'
-import { build as buildApp } from '../src/app.js'
+import { build as buildApp } from '../plugins/app.js'
 import { build, testEnv } from './helper.js'
 
 t.test('a missing required setting stops startup naming every missing variable', async t => {
-  const err = await buildApp({ env: { LOG_LEVEL: 'silent' } }).then(() => null, (e: unknown) => e as Error)
+  const err = await buildApp({ env: { LOG_LEVEL: 'silent', ADMIN_TOKEN: 'operator-token-7f3a9c' } }).then(() => null, (e: unknown) => e as Error)
   t.ok(err, 'startup failed')
   t.match(err?.message, /^Invalid configuration: missing required setting/)
   for (const name of ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'HANDOFF_QUEUE_ID', 'SESSION_SECRET']) {
     t.match(err?.message, name)
   }
+})
+
+t.test('SESSION_SECRET is required only when ADMIN_TOKEN turns the operator routes on', async t => {
+  const { SESSION_SECRET: _unused, ...withoutSecret } = testEnv({ ADMIN_TOKEN: '' })
+  const app = await buildApp({ env: withoutSecret })
+  t.teardown(async () => { await app.close() })
+  t.equal(app.config.adminToken, null)
+  const err = await buildApp({ env: { ...withoutSecret, ADMIN_TOKEN: 'operator-token-7f3a9c' } }).then(() => null, (e: unknown) => e as Error)
+  t.match(err?.message, /missing required setting\(s\) SESSION_SECRET/)
+  t.notMatch(err?.message, /must match "then" schema/)
 })
 
 t.test('invalid values are named', async t => {

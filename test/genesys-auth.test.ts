@@ -1,6 +1,6 @@
 import t from 'tap'
 import { MockAgent } from 'undici'
-import { GenesysHttp } from '../src/genesys/http.js'
+import { GenesysTransport } from '../src/genesys/transport.js'
 import { GenesysAuth } from '../src/genesys/auth.js'
 import { GenesysRejectedError, GenesysUnavailableError } from '../src/genesys/errors.js'
 import { GenesysClient } from '../src/genesys/client.js'
@@ -12,8 +12,8 @@ function setup (t: { teardown: (fn: () => unknown) => void }, clock?: { now: () 
   const agent = new MockAgent()
   agent.disableNetConnect()
   t.teardown(async () => { await agent.close() })
-  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 4, requestTimeoutMs: 1000, maxRetries: 2, retryMinDelayMs: 1, retryMaxDelayMs: 50, now: clock?.now })
-  const auth = new GenesysAuth({ http, loginBaseUrl: LOGIN, clientId: 'id', clientSecret: 'secret', now: clock?.now })
+  const http = new GenesysTransport({ dispatcher: agent, maxConnections: 4, requestTimeoutMs: 1000, maxRetries: 2, retryMinDelayMs: 1, retryMaxDelayMs: 50, now: clock?.now })
+  const auth = new GenesysAuth({ transport: http, loginBaseUrl: LOGIN, clientId: 'id', clientSecret: 'secret', now: clock?.now })
   return { agent, auth }
 }
 
@@ -131,9 +131,9 @@ t.test('a conversation read without participants is not taken for an ended conve
   const agent = new MockAgent()
   agent.disableNetConnect()
   t.teardown(async () => { await agent.close() })
-  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 0, retryMaxDelayMs: 10 })
-  const auth = new GenesysAuth({ http, loginBaseUrl: LOGIN, clientId: 'id', clientSecret: 'secret' })
-  const client = new GenesysClient({ http, auth, apiBaseUrl: 'http://api.genesys.test' })
+  const http = new GenesysTransport({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 0, retryMaxDelayMs: 10 })
+  const auth = new GenesysAuth({ transport: http, loginBaseUrl: LOGIN, clientId: 'id', clientSecret: 'secret' })
+  const client = new GenesysClient({ transport: http, auth, apiBaseUrl: 'http://api.genesys.test' })
   agent.get(LOGIN).intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok', expires_in: 3600 })
   agent.get('http://api.genesys.test').intercept({ path: /^\/api\/v2\/conversations\/messages\//, method: 'GET' }).reply(200, { id: 'x' })
   await t.rejects(client.getMessageConversation('4ff43965-ec45-4f8c-8019-d83551de6d0a', ctx()), GenesysUnavailableError)

@@ -1,14 +1,14 @@
 import t from 'tap'
 import { MockAgent } from 'undici'
-import { GenesysHttp } from '../src/genesys/http.js'
+import { GenesysTransport } from '../src/genesys/transport.js'
 import { GenesysUnavailableError } from '../src/genesys/errors.js'
 
 const ORIGIN = 'http://127.0.0.1:9'
 
-function setup (t: { teardown: (fn: () => unknown) => void }): { http: GenesysHttp, mock: MockAgent } {
+function setup (t: { teardown: (fn: () => unknown) => void }): { http: GenesysTransport, mock: MockAgent } {
   const mock = new MockAgent()
   mock.disableNetConnect()
-  const http = new GenesysHttp({ dispatcher: mock, maxConnections: 4, requestTimeoutMs: 5000, maxRetries: 2, retryMaxDelayMs: 1000 })
+  const http = new GenesysTransport({ dispatcher: mock, maxConnections: 4, requestTimeoutMs: 5000, maxRetries: 2, retryMaxDelayMs: 1000 })
   t.teardown(async () => { await http.close() })
   return { http, mock }
 }
@@ -34,7 +34,7 @@ t.test('a call answered in time stops its deadline timer', async t => {
   }
   const mock = new RecordingAgent()
   mock.disableNetConnect()
-  const http = new GenesysHttp({ dispatcher: mock, maxConnections: 4, requestTimeoutMs: 5000, maxRetries: 2, retryMaxDelayMs: 1000 })
+  const http = new GenesysTransport({ dispatcher: mock, maxConnections: 4, requestTimeoutMs: 5000, maxRetries: 2, retryMaxDelayMs: 1000 })
   t.teardown(async () => { await http.close() })
   mock.get(ORIGIN).intercept({ path: '/fast', method: 'GET' }).reply(200, '{"ok":true}')
   const res = await http.send({ operation: 'fast call', method: 'GET', url: `${ORIGIN}/fast`, headers: {} }, { deadline: Date.now() + 100 })

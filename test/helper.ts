@@ -1,9 +1,9 @@
 // Test helpers: build the app against a loopback Genesys simulator (or a MockAgent) and tear it down.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { build as buildApp, type BuildOptions } from '../src/app.js'
-import { startSimulator } from '../src/simulator/app.js'
-import type { Fault, SimulatorOptions } from '../src/simulator/state.js'
+import { build as buildApp, type BuildOptions } from '../plugins/app.js'
+import { startSimulator } from '../tools/simulator/app.js'
+import type { Fault, SimulatorOptions } from '../tools/simulator/state.js'
 
 type SimulatorTuning = Omit<SimulatorOptions, 'clientId' | 'clientSecret'>
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
-import { generateOpenApi } from '../src/openapi.js'
+import { generateOpenApi } from '../tools/openapi.js'
 import { build } from './helper.js'
 
 t.test('the committed openapi.json matches the routes (run `npm run openapi` after changing a schema)', async t => {

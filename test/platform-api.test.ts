@@ -4,7 +4,7 @@ import t from 'tap'
 import {
   QUEUE_ID, SKILL_ID, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, transferCalls
 } from './helper.js'
-import type { RecordedCall } from '../src/simulator/state.js'
+import type { RecordedCall } from '../tools/simulator/state.js'
 
 const SECOND_SKILL = 'c8f3e4d5-0000-4000-8000-00000000000t'
 const LANGUAGE_ID = 'd9a4f5e6-0000-4000-8000-00000000000l'

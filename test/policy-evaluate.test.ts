@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { compilePolicy, defaultPolicy } from '../src/policy/compile.js'
 import { NO_HISTORY, evaluate, type ConversationHistory } from '../src/policy/evaluate.js'
 import { PhraseMatcher } from '../src/policy/phrases.js'
-import type { PolicyDefaults, PolicyFile } from '../src/policy/schema.js'
+import type { PolicyDefaults, PolicyFile } from '../src/schemas/policy.js'
 
 const defaults: PolicyDefaults = { threshold: 0.75, target: { queueId: 'general', skillIds: ['s-general'], priority: null, languageId: null } }
 const BILLING = { queueId: 'billing', skillIds: ['s-billing'] }

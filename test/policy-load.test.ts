@@ -11,7 +11,8 @@ import { loadPolicy } from '../src/policy/load.js'
 import { PolicyError } from '../src/policy/compile.js'
 import { PolicyRuntime } from '../src/policy/runtime.js'
 import { watchFiles } from '../src/policy/watch.js'
-import type { PolicyDefaults } from '../src/policy/schema.js'
+import type { PolicyDefaults } from '../src/schemas/policy.js'
+import { Telemetry } from '../src/telemetry.js'
 import { build, buildWithSimulator, messagingEvent, newConversationId, postEvent } from './helper.js'
 
 const defaults: PolicyDefaults = { threshold: 0.75, target: { queueId: 'general', skillIds: [], priority: null, languageId: null } }
@@ -109,7 +110,9 @@ t.test('reload: a good file replaces the policy, a bad one keeps it and says why
   writeFileSync(file, YAML)
   const log = capture()
   const results: string[] = []
-  const runtime = new PolicyRuntime({ file, shadowFile: null, defaults, log: log.logger, observer: { reloaded: (role, result) => { results.push(`${role}:${result}`) } } })
+  const telemetry = new Telemetry()
+  telemetry.subscribe('policyReload', ({ role, result }) => { results.push(`${role}:${result}`) })
+  const runtime = new PolicyRuntime({ file, shadowFile: null, defaults, log: log.logger, telemetry })
   const first = runtime.live.version
   const billing = { conversationId: 'c', history: { events: [] }, event: { intent: { intent: 'billing_question', confidence: 0.79 } }, log: log.logger }
   t.equal(runtime.decide(billing).decision.action, 'HANDOFF')

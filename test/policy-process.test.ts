@@ -17,7 +17,7 @@ t.test('SIGHUP reloads the policy of the running process; SIGTERM closes it', as
   const file = join(dir, 'policy.yaml')
   writeFileSync(file, 'defaults: { threshold: 0.6 }\n')
   const sim = await simulator(t)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'plugins/server.ts'], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',

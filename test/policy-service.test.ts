@@ -108,9 +108,9 @@ for (const store of ['memory', 'redis'] as const) {
     t.equal(record.decisions[3].duplicate, true)
   })
 
-  t.test(`${store}: bot turns are counted beyond the history kept, and the audit trail is bounded like it`, async t => {
+  t.test(`${store}: bot turns are counted beyond the history kept, and the audit trail is bounded by its own limit`, async t => {
     const { app } = await buildWithSimulator(t, {
-      envOverrides: { POLICY_FILE: EXAMPLE, HISTORY_MAX_EVENTS: 4, HANDOFF_QUEUE_POLL_INTERVAL_MS: 10, ...storeEnv(t) }
+      envOverrides: { POLICY_FILE: EXAMPLE, HISTORY_MAX_EVENTS: 4, HISTORY_MAX_DECISIONS: 3, HANDOFF_QUEUE_POLL_INTERVAL_MS: 10, ...storeEnv(t) }
     })
     const id = newConversationId()
     for (let turn = 1; turn <= 12; turn++) {
@@ -121,7 +121,17 @@ for (const store of ['memory', 'redis'] as const) {
     const record = await conversation(app, id)
     t.equal(record.turns, 13)
     t.same(record.history.map((e: { text: string }) => e.text), ['turn 10', 'turn 11', 'turn 12', 'turn 13'])
-    t.same(record.decisions.map((d: { turn: number }) => d.turn), [10, 11, 12, 13])
+    t.same(record.decisions.map((d: { turn: number }) => d.turn), [11, 12, 13])
+  })
+
+  t.test(`${store}: HISTORY_MAX_DECISIONS=0 keeps no audit trail, the decisions still act`, async t => {
+    const { app } = await buildWithSimulator(t, { envOverrides: { HISTORY_MAX_DECISIONS: 0, ...storeEnv(t) } })
+    const id = newConversationId()
+    t.equal((await postEvent(app, messagingEvent(id, 0.9))).json().status, 'bot_continuing')
+    t.equal((await postEvent(app, messagingEvent(id, 0.2))).json().status, 'handoff_initiated')
+    const record = await conversation(app, id)
+    t.equal(record.turns, 2)
+    t.same(record.decisions, [])
   })
 }
 

@@ -1,13 +1,13 @@
 // What the policy needs from both stores: the append answers with the newest entries and the turn count in
-// the same step, and the audit trail keeps decisions exactly, bounded like the history and expiring with it.
+// the same step, and the audit trail keeps decisions exactly, bounded by its own limit and expiring with the history.
 import t from 'tap'
 import { MemoryHistoryStore } from '../src/store/memory.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
 import type { HistoryEntry, HistoryStore } from '../src/store/types.js'
-import type { DecisionRecord } from '../src/policy/decision.js'
+import type { DecisionRecord } from '../src/schemas/decision.js'
 import { SHARED_REDIS_URL, uniquePrefix } from './redis-helper.js'
 
-const LIMITS = { maxEvents: 3, ttlSeconds: 600, maxConversations: 100 }
+const LIMITS = { maxEvents: 3, maxDecisions: 4, ttlSeconds: 600, maxConversations: 100 }
 
 function entry (text: string, confidence = 0.5, messageId?: string): HistoryEntry {
   return { event: 'message', intent: { intent: 'order_status', confidence }, text, timestamp: '2026-01-01T00:00:00.000Z', ...(messageId !== undefined ? { messageId } : {}) }
@@ -59,7 +59,7 @@ t.test('the append answers with the newest entries and the turns, in one step', 
   }
 })
 
-t.test('decisions come back exactly, newest maxEvents, expiring with the history', async t => {
+t.test('decisions come back exactly, newest maxDecisions, expiring with the history', async t => {
   for (const [name, store, remaining] of await stores(t)) {
     await store.append('c', entry('one'))
     const full = decision(1, {
@@ -92,10 +92,10 @@ t.test('decisions come back exactly, newest maxEvents, expiring with the history
       await store.recordDecision('c', d)
       const kept = (await store.get('c'))?.decisions ?? []
       t.same(kept.at(-1), d, `${name}: decision ${turn} comes back as recorded`)
-      t.equal(kept.length, Math.min(3, turn), `${name}: bounded by maxEvents`)
+      t.equal(kept.length, Math.min(4, turn), `${name}: bounded by maxDecisions`)
     }
     const kept = (await store.get('c'))?.decisions ?? []
-    t.same(kept.map(d => d.turn), [11, 12, 13])
+    t.same(kept.map(d => d.turn), [10, 11, 12, 13])
     const left = await remaining()
     t.ok(name === 'redis' ? left > 0 && left <= 600_000 : left === 0, `${name}: expires with the conversation (${left})`)
   }

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { build as buildApp } from '../src/app.js'
-import { productionProblems, type Env } from '../src/config.js'
+import { build as buildApp } from '../plugins/app.js'
 import { build, testEnv } from './helper.js'
 
 const STRONG = {
@@ -22,9 +21,6 @@ t.test('production refuses to start without WEBHOOK_SECRET', async t => {
 
 t.test('production refuses a short SESSION_SECRET', async t => {
   await t.rejects(buildApp({ env: testEnv({ ...STRONG, SESSION_SECRET: 'a1b2c3d4e5f6' }) }), /SESSION_SECRET must NOT have fewer than 32 characters/)
-  // The schema already enforces it; the production check holds even if the schema is loosened.
-  t.match(productionProblems({ ...(STRONG as unknown as Env), SESSION_SECRET: 'a1b2c3d4e5f6', METRICS_TOKEN: '' }),
-    ['SESSION_SECRET must be at least 32 characters'])
 })
 
 t.test('production refuses sample and placeholder secrets, naming each', async t => {
@@ -57,7 +53,7 @@ t.test('strong secrets start in production; development tolerates sample values'
 })
 
 t.test('the server process prints the reason and exits 1', async t => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'plugins/server.ts'], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { PATH: process.env.PATH ?? '', ...(testEnv({ ...STRONG, WEBHOOK_SECRET: '', PORT: '0', HOST: '127.0.0.1' }) as Record<string, string>) },
     stdio: ['ignore', 'pipe', 'pipe']

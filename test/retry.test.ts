@@ -1,6 +1,8 @@
 import t from 'tap'
 import { MockAgent } from 'undici'
-import { GenesysHttp, parseRetryAfter, retryOptions } from '../src/genesys/http.js'
+import { GenesysTransport } from '../src/genesys/transport.js'
+import { parseRetryAfter } from '../src/genesys/errors.js'
+import { retryOptions } from '../src/genesys/retry-policy.js'
 import { GenesysUnavailableError } from '../src/genesys/errors.js'
 import { buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, ROUTING_METADATA } from './helper.js'
 
@@ -18,31 +20,35 @@ t.test('parseRetryAfter reads seconds and HTTP dates', async t => {
 })
 
 t.test('backoff has jitter within [half, full] of the exponential step and stops at the deadline', async t => {
-  const delays: number[] = []
-  const run = (counter: number, random: number, deadline = Date.now() + 60_000, headers: Record<string, string> = {}, maxRetries = 10): boolean => {
-    let retried = false
+  // undici's own retry decision runs underneath: these are the waits it takes with our jitter and deadline.
+  const run = async (counter: number, random: number, deadline = Date.now() + 60_000, headers: Record<string, string> = {}, maxRetries = 10): Promise<number | null> => {
+    let delay: number | null = null
     const { retry } = retryOptions({
       maxRetries,
-      minDelayMs: 100,
-      maxDelayMs: 1000,
+      minDelayMs: 200,
+      maxDelayMs: 2000,
       deadline,
       methods: ['PUT'],
       random: () => random,
-      onRetry: (e) => { delays.push(e.delayMs); retried = true }
+      onRetry: (e) => { delay = e.delayMs }
     }) as { retry: (...args: unknown[]) => void }
     const err = Object.assign(new Error('x'), { statusCode: 503, headers })
-    retry(err, { state: { counter }, opts: { method: 'PUT', retryOptions: { statusCodes: [503], errorCodes: [] } } }, () => {})
-    return retried
+    await new Promise<void>(resolve => {
+      retry(err, { state: { counter }, opts: { method: 'PUT', retryOptions: { statusCodes: [503], errorCodes: [], maxRetries, minTimeout: 200, maxTimeout: 2000, timeoutFactor: 2 } } }, () => { resolve() })
+    })
+    return delay
   }
-  t.equal(run(1, 0), true)
-  t.equal(run(1, 1), true)
-  t.equal(run(3, 0.5), true)
-  t.equal(run(6, 0.5), true, 'capped at maxDelay')
-  t.same(delays, [50, 100, 300, 750])
-  t.equal(run(5, 0.5, undefined, {}, 4), false, 'more than maxRetries')
-  t.equal(run(4, 0.5, undefined, {}, 4), true, 'up to maxRetries')
-  delays.pop()
-  t.equal(run(1, 0.5, Date.now() + 10, { 'retry-after': '1' }), false, 'no wait past the deadline')
+  const within = (value: number | null, low: number, high: number, what: string): void => {
+    t.ok(value !== null && value >= low - 2 && value <= high + 90, `${what}: waited ${String(value)} ms, expected ${low}–${high}`)
+  }
+  within(await run(1, 0), 100, 100, 'half the first step')
+  within(await run(1, 1), 200, 200, 'the whole first step')
+  within(await run(3, 0.5), 600, 600, 'three quarters of the third step')
+  within(await run(6, 0.5), 1500, 1500, 'capped at maxDelay, then jittered')
+  t.equal(await run(12, 0.5, undefined, {}, 11), null, 'more than maxRetries')
+  t.not(await run(11, 0.5, undefined, {}, 11), null, 'up to maxRetries')
+  t.equal(await run(1, 0.5, Date.now() + 10, { 'retry-after': '1' }), null, 'no wait past the deadline')
+  t.not(await run(1, 0.5, Date.now() + 1500, { 'retry-after': '1' }), null, 'a wait that ends before the deadline is taken')
 })
 
 t.test('429 twice with Retry-After, then success: the handoff waits as told and goes through', async t => {
@@ -61,7 +67,7 @@ t.test('Retry-After as an HTTP date is honoured (MockAgent)', async t => {
   const agent = new MockAgent()
   agent.disableNetConnect()
   t.teardown(async () => { await agent.close() })
-  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 3, retryMaxDelayMs: 5000 })
+  const http = new GenesysTransport({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 1000, maxRetries: 3, retryMaxDelayMs: 5000 })
   const pool = agent.get('http://api.genesys.test')
   const when = new Date(Date.now() + 1500).toUTCString()
   pool.intercept({ path: '/x', method: 'GET' }).reply(429, '', { headers: { 'retry-after': when } })

@@ -56,7 +56,9 @@ t.test('attributes are stored and readable; values must be strings', async t => 
 })
 
 t.test('replace/queue answers 202; the conversation is queued after the delay; routing PATCH refused until then', async t => {
-  const sim = await simulator(t, { queueDelayMs: 200 })
+  // The simulator's clock, moved by hand: the queue delay passes without waiting for it.
+  let clock = Date.parse('2026-01-01T00:00:00Z')
+  const sim = await simulator(t, { queueDelayMs: 200, now: () => clock })
   const call = api(sim, await token(sim))
   const id = newConversationId()
   const bot = (await call('GET', `/api/v2/conversations/messages/${id}`)).json.participants[1]
@@ -68,12 +70,12 @@ t.test('replace/queue answers 202; the conversation is queued after the delay; r
   const again = await call('POST', `/api/v2/conversations/${id}/participants/${bot.id}/replace/queue`, { queueId: QUEUE_ID })
   t.equal(again.status, 400, 'the replaced participant cannot be transferred twice')
 
-  let participants: Array<{ purpose: string, state: string, queue?: { id: string } }> = []
-  for (let i = 0; i < 50; i++) {
-    participants = (await call('GET', `/api/v2/conversations/messages/${id}`)).json.participants
-    if (participants.some(p => p.purpose === 'acd')) break
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
+  const read = async (): Promise<Array<{ purpose: string, state: string, queue?: { id: string } }>> =>
+    (await call('GET', `/api/v2/conversations/messages/${id}`)).json.participants
+  clock += 199
+  t.notOk((await read()).some(p => p.purpose === 'acd'), 'not queued before the delay has passed')
+  clock += 1
+  const participants = await read()
   t.same(participants.map(p => [p.purpose, p.state]), [['customer', 'connected'], ['workflow', 'disconnected'], ['acd', 'connected']])
   t.equal(participants[2]?.queue?.id, QUEUE_ID)
   const patch = await call('PATCH', `/api/v2/routing/conversations/${id}`, { skillIds: ['s'], priority: 2 })

@@ -23,7 +23,9 @@ async function put (url: string, id: string, bearer: string, body: unknown): Pro
 const metadata = { routingMetadata: { queue: { id: 'q' }, skills: [] } }
 
 t.test('token endpoint checks client credentials and issues expiring tokens', async t => {
-  const sim = await simulator(t, { tokenTtlSeconds: 1 })
+  // The simulator's clock, moved by hand: expiry without waiting for it.
+  let clock = Date.parse('2026-01-01T00:00:00Z')
+  const sim = await simulator(t, { tokenTtlSeconds: 1, now: () => clock })
   const bad = await token(sim.url, basic(CLIENT_ID, 'nope'))
   t.equal(bad.status, 401)
   t.equal(bad.body.error, 'invalid_client')
@@ -32,7 +34,7 @@ t.test('token endpoint checks client credentials and issues expiring tokens', as
   t.equal(good.body.expires_in, 1)
   const accessToken = String(good.body.access_token)
   t.equal((await put(sim.url, 'c1', accessToken, metadata)).status, 200)
-  await new Promise(resolve => setTimeout(resolve, 1100))
+  clock += 1100
   const expired = await put(sim.url, 'c1', accessToken, metadata)
   t.equal(expired.status, 401, 'expired token refused')
   t.equal(expired.body.code, 'authentication.required')

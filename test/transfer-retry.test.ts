@@ -1,22 +1,23 @@
 // The per-call retry policy the transfer uses: retried only when Genesys certainly did not act.
 import t from 'tap'
 import { MockAgent } from 'undici'
-import { GenesysHttp } from '../src/genesys/http.js'
+import { GenesysTransport } from '../src/genesys/transport.js'
 import { GenesysUnavailableError } from '../src/genesys/errors.js'
-import { TRANSFER_RETRY, outcomeUncertain } from '../src/strategies/platform-api.js'
+import { TRANSFER_RETRY } from '../src/genesys/client.js'
+import { outcomeUncertain } from '../src/genesys/errors.js'
 
 const ORIGIN = 'http://127.0.0.1:9'
 const PATH = '/api/v2/conversations/c1/participants/p1/replace/queue'
 
-function setup (t: { teardown: (fn: () => unknown) => void }): { agent: MockAgent, http: GenesysHttp } {
+function setup (t: { teardown: (fn: () => unknown) => void }): { agent: MockAgent, http: GenesysTransport } {
   const agent = new MockAgent()
   agent.disableNetConnect()
-  const http = new GenesysHttp({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 2000, maxRetries: 3, retryMinDelayMs: 1, retryMaxDelayMs: 5 })
+  const http = new GenesysTransport({ dispatcher: agent, maxConnections: 1, requestTimeoutMs: 2000, maxRetries: 3, retryMinDelayMs: 1, retryMaxDelayMs: 5 })
   t.teardown(async () => { await http.close() })
   return { agent, http }
 }
 
-const send = async (http: GenesysHttp): Promise<{ status: number }> => await http.send({
+const send = async (http: GenesysTransport): Promise<{ status: number }> => await http.send({
   operation: 'transfer to queue', method: 'POST', url: ORIGIN + PATH, headers: { 'content-type': 'application/json' }, body: '{"queueId":"q"}', retry: TRANSFER_RETRY
 }, { deadline: Date.now() + 5000 })
 

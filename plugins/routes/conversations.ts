@@ -5,8 +5,10 @@ import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import type { FastifyRequest } from 'fastify'
 import { bearerMatches, safeEqual } from '../../src/safe-equal.js'
-import { HttpError } from '../../src/errors.js'
-import { ConversationParams, ConversationSnapshot, errors } from './schemas.js'
+import { NotFoundError, UnauthorizedError } from '../../src/errors.js'
+import { ERRORS } from '../../src/error-catalogue.js'
+import { ConversationParams, ConversationSnapshotSchema } from '../../src/schemas/conversation.js'
+import { errorResponses } from '../../src/schemas/errors.js'
 
 declare module 'fastify' {
   interface Session {
@@ -39,7 +41,7 @@ const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } else if (request.session.operator === true) {
       return
     }
-    throw new HttpError(401, 'UNAUTHORIZED', 'operator authentication required', { 'www-authenticate': 'Bearer' })
+    throw new UnauthorizedError('operator authentication required')
   }
 
   app.post('/operator/session', {
@@ -47,10 +49,10 @@ const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operators'],
       summary: 'Open an operator cookie session (browsers)',
       body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: 'ADMIN_TOKEN' }) }),
-      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), 401: errors[401] }
+      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), ...errorResponses([ERRORS.unauthorized]) }
     }
   }, async (request, reply) => {
-    if (!tokenMatches(request.body.token)) throw new HttpError(401, 'UNAUTHORIZED', 'invalid operator token')
+    if (!tokenMatches(request.body.token)) throw new UnauthorizedError('invalid operator token', false)
     await request.session.regenerate()
     request.session.operator = true
     return await reply.code(204).send(null)
@@ -71,16 +73,14 @@ const conversationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: [{ bearerAuth: [] }, { cookieAuth: [] }],
       params: ConversationParams,
       response: {
-        200: ConversationSnapshot,
-        400: errors[400]([{ statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'params/conversationId must match pattern "^[0-9a-fA-F]{8}-…$"' }]),
-        401: errors[401],
-        404: errors[404]
+        200: ConversationSnapshotSchema,
+        ...errorResponses([ERRORS.validation, ERRORS.unauthorized, ERRORS.notFound])
       }
     }
   }, async (request) => {
     const conversationId = request.params.conversationId.toLowerCase()
     const snapshot = await app.historyStore.get(conversationId)
-    if (snapshot === null) throw new HttpError(404, 'NOT_FOUND', `conversation ${conversationId} has no recorded history`)
+    if (snapshot === null) throw new NotFoundError(`conversation ${conversationId} has no recorded history`)
     return snapshot
   })
 }

@@ -27,7 +27,6 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.historyStore.ping()
       return { status: 'ready' }
     } catch (err) {
-      app.metrics.storeError('ping')
       app.log.warn({ err }, 'readiness check failed')
       return await reply.code(503).send({ status: 'unavailable', reason: 'history store unreachable' })
     }

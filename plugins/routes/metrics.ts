@@ -1,7 +1,7 @@
 // GET /metrics in Prometheus text format. Open by default (scrape it on the internal network); with
 // METRICS_TOKEN set it needs `Authorization: Bearer <METRICS_TOKEN>`.
 import type { FastifyPluginAsync } from 'fastify'
-import { HttpError } from '../../src/errors.js'
+import { UnauthorizedError } from '../../src/errors.js'
 import { bearerMatches } from '../../src/safe-equal.js'
 import { EXEMPT_FROM_OVERLOAD } from '../overload.js'
 
@@ -13,7 +13,7 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
     onRequest: async (request) => {
       if (token === null) return
       if (!bearerMatches(request.headers.authorization, token)) {
-        throw new HttpError(401, 'UNAUTHORIZED', 'metrics token required', { 'www-authenticate': 'Bearer' })
+        throw new UnauthorizedError('metrics token required')
       }
     }
   }, async (_request, reply) => {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyError, FastifyRequest } from 'fastify'
-import { HttpError } from '../../src/errors.js'
+import type { FastifyRequest } from 'fastify'
+import { InvalidSignatureError, outcomeOf } from '../../src/errors.js'
+import { ERRORS } from '../../src/error-catalogue.js'
+import { errorResponses } from '../../src/schemas/errors.js'
+import { MessagingEventSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
 import { SIGNATURE_HEADER, parseSignature, verifySignature } from '../../src/webhook-signature.js'
-import { MessagingEvent, WebhookAnswer, errors } from './schemas.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,31 +14,9 @@ declare module 'fastify' {
   }
 }
 
-const ERROR_OUTCOMES: Record<number, string> = {
-  400: 'invalid', 401: 'unauthorized', 409: 'conversation_ended', 413: 'too_large', 415: 'unsupported_media_type', 502: 'genesys_rejected'
-}
-
-const CODE_OUTCOMES: Record<string, string> = {
-  FST_UNDER_PRESSURE: 'overloaded',
-  GENESYS_UNAVAILABLE: 'genesys_unavailable',
-  STORE_UNAVAILABLE: 'store_unavailable',
-  HANDOFF_IN_PROGRESS: 'handoff_in_progress'
-}
-
-function errorOutcome (err: FastifyError): string {
-  const byCode = CODE_OUTCOMES[err.code]
-  if (byCode !== undefined) return byCode
-  const status = err.statusCode ?? 500
-  return ERROR_OUTCOMES[status] ?? (status < 500 ? 'rejected' : 'error')
-}
-
-function unauthorized (): HttpError {
-  // Says what is wrong without echoing the header back.
-  return new HttpError(401, 'INVALID_SIGNATURE', `missing or invalid ${SIGNATURE_HEADER} signature`)
-}
-
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const secret = app.config.webhookSecret
+  const { telemetry } = app
   app.decorateRequest('webhookOutcome', '')
   app.decorateRequest('signatureVerified', false)
 
@@ -48,7 +28,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (secret !== null) {
       if (!verifySignature(secret, body as Buffer, request.headers[SIGNATURE_HEADER])) {
-        done(unauthorized(), undefined)
+        done(new InvalidSignatureError(SIGNATURE_HEADER), undefined)
         return
       }
       request.signatureVerified = true
@@ -57,7 +37,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   function requireSignature (request: FastifyRequest): void {
-    if (secret !== null && !request.signatureVerified) throw unauthorized()
+    if (secret !== null && !request.signatureVerified) throw new InvalidSignatureError(SIGNATURE_HEADER)
   }
 
   app.post('/webhook/messaging', {
@@ -65,31 +45,24 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['webhook'],
       summary: 'Record a messaging event and hand the conversation off when confidence is low',
-      body: MessagingEvent,
+      body: MessagingEventSchema,
       response: {
-        200: WebhookAnswer,
-        401: errors.signature,
-        400: errors[400]([
-          { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'body/intent/confidence must be <= 1' },
-          { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'body/conversationId must match pattern "^[0-9a-fA-F]{8}-…$"' },
-          { statusCode: 400, error: 'Bad Request', code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: "Body is not valid JSON but content-type is set to 'application/json'" }
-        ]),
-        409: errors[409],
-        413: errors[413],
-        415: errors[415],
-        502: errors[502],
-        503: errors[503]
+        200: WebhookAnswerSchema,
+        ...errorResponses([
+          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType,
+          ERRORS.genesysRejected, ERRORS.genesysUnavailable, ERRORS.transferOutcomeUnknown, ERRORS.storeUnavailable, ERRORS.handoffInProgress, ERRORS.overloaded
+        ])
       }
     },
     // An unsigned request is turned away before its body is even read ...
     onRequest: async (request) => {
-      if (secret !== null && parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw unauthorized()
+      if (secret !== null && parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw new InvalidSignatureError(SIGNATURE_HEADER)
     },
     // ... and one that had no body to verify before it reaches validation or the store.
     preValidation: async (request) => { requireSignature(request) },
-    onError: async (request, _reply, err) => { request.webhookOutcome = errorOutcome(err) },
+    onError: async (request, _reply, err) => { request.webhookOutcome = outcomeOf(err) },
     onResponse: async (request, reply) => {
-      app.metrics.webhook(request.webhookOutcome !== '' ? request.webhookOutcome : reply.statusCode < 400 ? 'ok' : 'error')
+      telemetry.publish('webhook', { outcome: request.webhookOutcome !== '' ? request.webhookOutcome : reply.statusCode < 400 ? 'ok' : 'error' })
     }
   }, async (request) => {
     const result = await app.handoff.handle(request.body, { log: request.log, requestId: request.id })

@@ -1,15 +1,17 @@
 // OAuth client-credentials tokens for one app instance: cached, refreshed ahead of expiry, and fetched
 // single-flight so a burst of cold handoffs makes one token request.
-import type { CallContext, GenesysHttp } from './http.js'
+import type { GenesysTransport, SendContext } from './transport.js'
 import { GenesysRejectedError, GenesysUnavailableError, errorInfo } from './errors.js'
+import type { Telemetry } from '../telemetry.js'
 
 export interface GenesysAuthOptions {
-  http: GenesysHttp
+  transport: GenesysTransport
   loginBaseUrl: string
   clientId: string
   clientSecret: string
   /** refresh this long before the token expires */
   refreshEarlyMs?: number
+  telemetry?: Telemetry
   now?: () => number
 }
 
@@ -19,7 +21,7 @@ interface CachedToken {
   expiresAt: number
 }
 
-const OPERATION = 'token request'
+export const TOKEN_OPERATION = 'token request'
 
 export class GenesysAuth {
   /** token requests sent to Genesys by this instance */
@@ -36,7 +38,7 @@ export class GenesysAuth {
     this.basic = 'Basic ' + Buffer.from(`${opts.clientId}:${opts.clientSecret}`).toString('base64')
   }
 
-  async getToken (ctx: CallContext): Promise<string> {
+  async getToken (ctx: SendContext): Promise<string> {
     const current = this.cached
     if (current !== null && this.now() < current.refreshAt) return current.value
     try {
@@ -54,24 +56,25 @@ export class GenesysAuth {
     if (this.cached?.value === token) this.cached = null
   }
 
-  private async fetchToken (ctx: CallContext): Promise<string> {
+  private async fetchToken (ctx: SendContext): Promise<string> {
     this.tokenRequests++
-    const res = await this.opts.http.send({
-      operation: OPERATION,
+    this.opts.telemetry?.publish('tokenFetch', {})
+    const res = await this.opts.transport.send({
+      operation: TOKEN_OPERATION,
       method: 'POST',
       url: `${this.opts.loginBaseUrl}/oauth/token`,
       headers: { authorization: this.basic, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
       retryPost: true
     }, ctx)
-    if (res.status !== 200) throw new GenesysRejectedError(OPERATION, errorInfo(res.status, res.headers, res.body))
+    if (res.status !== 200) throw new GenesysRejectedError(TOKEN_OPERATION, errorInfo(res.status, res.headers, res.body))
     let token: unknown
     let expiresIn: unknown
     try {
       ({ access_token: token, expires_in: expiresIn } = JSON.parse(res.body) as Record<string, unknown>)
     } catch {}
     if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || expiresIn <= 0) {
-      throw new GenesysUnavailableError(OPERATION, { status: res.status }, 5, 'token response had no usable access_token/expires_in')
+      throw new GenesysUnavailableError(TOKEN_OPERATION, { status: res.status }, 5, 'token response had no usable access_token/expires_in')
     }
     const lifetime = expiresIn * 1000
     const now = this.now()

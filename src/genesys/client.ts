@@ -1,7 +1,20 @@
-// Genesys Cloud Platform API calls made by the handoff, authenticated by the per-instance auth client.
-import { DEFAULT_RETRY_AFTER_S, RETRY_STATUS_CODES, retryAfterSeconds, type CallContext, type GenesysHttp, type RetryPolicy, type SendResult } from './http.js'
+// Genesys Cloud Platform API calls made by the handoff, authenticated by the per-instance auth client. Every
+// call is logged the same way: operation, Genesys status, code and correlation id, whatever the outcome.
 import type { GenesysAuth } from './auth.js'
-import { GenesysRejectedError, GenesysUnavailableError, errorInfo } from './errors.js'
+import type { GenesysTransport, SendContext, SendResult } from './transport.js'
+import type { RetryFilter, RetryEvent } from './retry-policy.js'
+import { GenesysUnavailableError, NOT_SENT_ERROR_CODES, answerError, genesysInfo } from './errors.js'
+import type { Log } from '../logger.js'
+
+export type { RetryEvent }
+
+/** One operation's budget, hooks and log (a handoff, or a startup check). */
+export interface CallContext extends SendContext {
+  /** where the call lines go (none: not logged) */
+  log?: Log
+  /** named in every call's log line */
+  conversationId?: string
+}
 
 export interface RoutingMetadata {
   queue: { id: string }
@@ -37,35 +50,41 @@ export interface RoutingUpdate {
   languageId?: string
 }
 
-export interface CallOptions {
-  /** per-call retry policy (see GenesysHttp.send) */
-  retry?: RetryPolicy
+interface CallOptions {
+  retry?: RetryFilter
+  /** level of the success line (polling reads log at debug) */
+  level?: 'info' | 'debug'
 }
+
+/** The transfer is retried only after answers that prove Genesys did not act on it. */
+export const TRANSFER_RETRY: RetryFilter = { statusCodes: [429], errorCodes: NOT_SENT_ERROR_CODES }
 
 const id = encodeURIComponent
 
 export class GenesysClient {
-  private readonly http: GenesysHttp
+  private readonly transport: GenesysTransport
   private readonly auth: GenesysAuth
   private readonly apiBaseUrl: string
+  private readonly now: () => number
 
-  constructor (opts: { http: GenesysHttp, auth: GenesysAuth, apiBaseUrl: string }) {
-    this.http = opts.http
+  constructor (opts: { transport: GenesysTransport, auth: GenesysAuth, apiBaseUrl: string, now?: () => number }) {
+    this.transport = opts.transport
     this.auth = opts.auth
     this.apiBaseUrl = opts.apiBaseUrl
+    this.now = opts.now ?? Date.now
   }
 
+  /** The original tutorial's call; not in Genesys' published API. */
   async updateRoutingMetadata (conversationId: string, routingMetadata: RoutingMetadata, ctx: CallContext): Promise<GenesysCallResult> {
-    return await this.call('routing update', 'PUT',
-      `/api/v2/conversations/messaging/${encodeURIComponent(conversationId)}`, { routingMetadata }, ctx)
+    return await this.call('routing update', 'PUT', `/api/v2/conversations/messaging/${id(conversationId)}`, { routingMetadata }, ctx, { level: 'debug' })
   }
 
-  async getMessageConversation (conversationId: string, ctx: CallContext): Promise<GenesysCallResult & { conversation: MessageConversation }> {
-    const result = await this.call('conversation read', 'GET', `/api/v2/conversations/messages/${id(conversationId)}`, undefined, ctx)
+  async getMessageConversation (conversationId: string, ctx: CallContext, level: 'info' | 'debug' = 'info'): Promise<GenesysCallResult & { conversation: MessageConversation }> {
+    const result = await this.call('conversation read', 'GET', `/api/v2/conversations/messages/${id(conversationId)}`, undefined, ctx, { level })
     const body = result.body as Partial<MessageConversation> | null
     // An answer without participants says nothing about the conversation: never read it as "ended".
     if (!Array.isArray(body?.participants)) {
-      throw new GenesysUnavailableError('conversation read', { status: result.status, correlationId: result.correlationId }, DEFAULT_RETRY_AFTER_S, 'Genesys answered without participants')
+      throw new GenesysUnavailableError('conversation read', { status: result.status, correlationId: result.correlationId }, 5, 'Genesys answered without participants')
     }
     const participants = body.participants.filter(p => typeof p?.id === 'string')
     return { ...result, conversation: { id: conversationId, participants } }
@@ -77,9 +96,9 @@ export class GenesysClient {
   }
 
   /** Blind transfer of one participant's place in the conversation to a queue. Not idempotent. */
-  async replaceParticipantWithQueue (conversationId: string, participantId: string, queueId: string, ctx: CallContext, opts: CallOptions = {}): Promise<GenesysCallResult> {
+  async replaceParticipantWithQueue (conversationId: string, participantId: string, queueId: string, ctx: CallContext): Promise<GenesysCallResult> {
     return await this.call('transfer to queue', 'POST',
-      `/api/v2/conversations/${id(conversationId)}/participants/${id(participantId)}/replace/queue`, { queueId }, ctx, opts)
+      `/api/v2/conversations/${id(conversationId)}/participants/${id(participantId)}/replace/queue`, { queueId }, ctx, { retry: TRANSFER_RETRY })
   }
 
   async updateRoutingConversation (conversationId: string, update: RoutingUpdate, ctx: CallContext): Promise<GenesysCallResult> {
@@ -87,12 +106,26 @@ export class GenesysClient {
   }
 
   /**
-   * One authenticated JSON call; a 401 refreshes the token and tries once more. Answers 2xx; throws
+   * One authenticated JSON call, logged; a 401 refreshes the token and tries once more. Answers 2xx; throws
    * GenesysUnavailableError for 429/5xx (try later) and GenesysRejectedError for other refusals.
    */
   async call (operation: string, method: 'GET' | 'PUT' | 'PATCH' | 'POST', path: string, body: unknown, ctx: CallContext, opts: CallOptions = {}): Promise<GenesysCallResult> {
+    const { conversationId } = ctx
+    try {
+      const result = await this.authenticated(operation, method, path, body, ctx, opts)
+      ctx.log?.[opts.level ?? 'info']({ conversationId, operation, genesysStatus: result.status, correlationId: result.correlationId }, 'genesys call')
+      return result
+    } catch (err) {
+      const info = genesysInfo(err)
+      const failed = (err as { operation?: string }).operation ?? operation
+      ctx.log?.warn({ conversationId, operation: failed, genesysStatus: info.status, genesysCode: info.code, correlationId: info.correlationId, transportCode: info.transportCode }, 'genesys call failed')
+      throw err
+    }
+  }
+
+  private async authenticated (operation: string, method: 'GET' | 'PUT' | 'PATCH' | 'POST', path: string, body: unknown, ctx: CallContext, opts: CallOptions): Promise<GenesysCallResult> {
     const payload = body === undefined ? undefined : JSON.stringify(body)
-    const send = async (token: string): Promise<SendResult> => await this.http.send({
+    const send = async (token: string): Promise<SendResult> => await this.transport.send({
       operation,
       method,
       url: this.apiBaseUrl + path,
@@ -111,12 +144,7 @@ export class GenesysClient {
       token = await this.auth.getToken(ctx)
       res = await send(token)
     }
-    if (RETRY_STATUS_CODES.includes(res.status)) {
-      // Only reached when this call's retry policy left these statuses to us: same answer as retries running out.
-      throw new GenesysUnavailableError(operation, errorInfo(res.status, res.headers, res.body),
-        retryAfterSeconds(res.headers, Date.now()), `Genesys answered ${res.status}`)
-    }
-    if (res.status >= 300) throw new GenesysRejectedError(operation, errorInfo(res.status, res.headers, res.body))
+    if (res.status >= 300) throw answerError(operation, res.status, res.headers, res.body, this.now())
     const correlationId = res.headers['inin-correlation-id']
     return {
       status: res.status,

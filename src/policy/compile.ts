@@ -3,7 +3,8 @@
 // sha256 of the effective policy in canonical form (same policy, same version, whatever the file's format,
 // key order or comments).
 import { createHash } from 'node:crypto'
-import type { PolicyDefaults, PolicyFile, PolicySpec, RoutingTarget, TargetOverride } from './schema.js'
+import type { RoutingTarget } from '../schemas/decision.js'
+import type { PolicyDefaults, PolicyFile, PolicySpec, TargetOverride } from '../schemas/policy.js'
 import { PhraseMatcher } from './phrases.js'
 
 type EffectiveIntent = PolicySpec['intents'][string]

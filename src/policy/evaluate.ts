@@ -12,18 +12,17 @@
 //   7. confidence_meets_threshold → the bot carries on
 // A handoff goes to the rule's own target, else the intent's, else the defaults'.
 import type { Policy } from './compile.js'
-import { actionOf, explain, type Decision, type Evidence, type RuleId } from './decision.js'
-import type { RoutingTarget } from './schema.js'
+import { actionOf, explain } from './decision.js'
+import type { HistoryEntry } from '../schemas/conversation.js'
+import type { Decision, Evidence, RoutingTarget, RuleId } from '../schemas/decision.js'
+import type { MessagingEvent } from '../schemas/messaging.js'
 
-/** The event being decided (the webhook's shape): missing intent counts as 'unknown', missing confidence as 0. */
-export interface PolicyEvent {
-  intent?: { intent?: string, confidence?: number }
-  text?: string
-}
+/** The event being decided: missing intent counts as 'unknown', missing confidence as 0. */
+export type PolicyEvent = Partial<Pick<MessagingEvent, 'intent' | 'text'>>
 
 /** An earlier event: only its confidence matters to the rules. */
 export interface PastEvent {
-  intent: { confidence: number }
+  intent: Pick<HistoryEntry['intent'], 'confidence'>
 }
 
 export interface ConversationHistory {

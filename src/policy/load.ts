@@ -7,7 +7,7 @@ import { extname } from 'node:path'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
-import { PolicyFileSchema, type PolicyDefaults, type PolicyFile } from './schema.js'
+import { PolicyFileSchema, type PolicyDefaults, type PolicyFile } from '../schemas/policy.js'
 import { PolicyError, compilePolicy, defaultPolicy, type Policy, type PolicyIssue } from './compile.js'
 
 const MAX_FILE_BYTES = 1024 * 1024

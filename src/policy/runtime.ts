@@ -2,22 +2,17 @@
 // threshold) and an optional shadow candidate (SHADOW_POLICY_FILE) evaluated beside it on the same inputs,
 // counted and logged where it disagrees, never acted on. reload() re-reads both files; a file that fails
 // keeps the policy it would have replaced.
-import type { FastifyBaseLogger } from 'fastify'
 import { PolicyError, type Policy } from './compile.js'
-import { disagree, type Decision } from './decision.js'
+import { disagree } from './decision.js'
+import type { Decision } from '../schemas/decision.js'
 import { evaluate, type ConversationHistory, type PolicyEvent } from './evaluate.js'
 import { loadPolicy } from './load.js'
-import type { PolicyDefaults } from './schema.js'
+import type { Log } from '../logger.js'
+import type { PolicyDefaults } from '../schemas/policy.js'
+import type { Telemetry, TelemetryEvents } from '../telemetry.js'
 
-export type PolicyRole = 'live' | 'shadow'
-export type ReloadResult = 'ok' | 'unchanged' | 'error'
-
-export interface PolicyObserver {
-  /** every decision, with the shadow's when a shadow policy is set */
-  decided?: (live: Decision, shadow: Decision | null, disagrees: boolean) => void
-  loaded?: (role: PolicyRole, policy: Policy | null) => void
-  reloaded?: (role: PolicyRole, result: ReloadResult) => void
-}
+export type PolicyRole = TelemetryEvents['policyLoaded']['role']
+export type ReloadResult = TelemetryEvents['policyReload']['result']
 
 export interface PolicyRuntimeOptions {
   /** POLICY_FILE; null → the defaults alone */
@@ -25,15 +20,16 @@ export interface PolicyRuntimeOptions {
   /** SHADOW_POLICY_FILE; null → no shadow */
   shadowFile: string | null
   defaults: PolicyDefaults
-  log: FastifyBaseLogger
-  observer?: PolicyObserver
+  log: Log
+  /** decisions, loads and reloads are published here */
+  telemetry?: Telemetry
 }
 
 export interface DecideInput {
   conversationId: string
   history: ConversationHistory
   event: PolicyEvent
-  log: FastifyBaseLogger
+  log: Log
 }
 
 export interface Evaluation {
@@ -53,8 +49,8 @@ export class PolicyRuntime {
     const live = loadPolicy(opts.file, opts.defaults)
     const shadow = opts.shadowFile === null ? null : loadPolicy(opts.shadowFile, opts.defaults)
     this.policies = { live, shadow }
-    opts.observer?.loaded?.('live', live)
-    opts.observer?.loaded?.('shadow', shadow)
+    opts.telemetry?.publish('policyLoaded', { role: 'live', version: live.version })
+    opts.telemetry?.publish('policyLoaded', { role: 'shadow', version: shadow?.version ?? null })
   }
 
   get live (): Policy {
@@ -83,7 +79,9 @@ export class PolicyRuntime {
     if (disagrees) {
       log.info({ conversationId, turn: decision.turn, live: verdict(decision), shadow: verdict(shadow) }, 'shadow policy disagrees')
     }
-    this.opts.observer?.decided?.(decision, shadow, disagrees)
+    const { telemetry } = this.opts
+    telemetry?.publish('decision', { action: decision.action, intent: decision.intent, ruleId: decision.ruleId })
+    if (shadow !== null) telemetry?.publish('shadowDecision', { liveAction: decision.action, shadowAction: shadow.action, disagrees })
     return { decision, shadow, disagrees }
   }
 
@@ -96,7 +94,7 @@ export class PolicyRuntime {
   }
 
   private reloadOne (role: PolicyRole, file: string, reason: string): ReloadResult {
-    const { log, observer } = this.opts
+    const { log, telemetry } = this.opts
     const previous = this.policies[role]
     let result: ReloadResult
     try {
@@ -108,7 +106,7 @@ export class PolicyRuntime {
         this.policies = { ...this.policies, [role]: next }
         result = 'ok'
         log.info({ role, file, policyVersion: next.version, previousVersion: previous?.version, reason }, 'policy reloaded')
-        observer?.loaded?.(role, next)
+        telemetry?.publish('policyLoaded', { role, version: next.version })
       }
     } catch (err) {
       result = 'error'
@@ -116,7 +114,7 @@ export class PolicyRuntime {
       log.error({ role, file, reason, policyVersion: previous?.version, issues, error: err instanceof Error ? err.message : String(err) },
         'policy reload failed; keeping the previous policy')
     }
-    observer?.reloaded?.(role, result)
+    telemetry?.publish('policyReload', { role, result })
     return result
   }
 }

@@ -2,7 +2,8 @@
 // conversations small. A decision is stored as a positional JSON list without its reason (written again
 // from the facts on read); in the embedded store every decision after a conversation's first is stored as
 // its difference from that first one, so a typical bot turn costs a dozen characters.
-import { RULES, explain, actionOf, type DecisionRecord } from '../policy/decision.js'
+import { explain, actionOf } from '../policy/decision.js'
+import { RULES, type DecisionRecord } from '../schemas/decision.js'
 
 /** V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it. */
 export function flat (encoded: string): string {

@@ -8,7 +8,7 @@ import type { SessionStore } from '@fastify/session'
 import type {
   AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
 } from './types.js'
-import type { DecisionRecord } from '../policy/decision.js'
+import type { DecisionRecord } from '../schemas/decision.js'
 import { decisionFields, decodeDecision, encodeDecision, flat } from './compact.js'
 
 interface ConversationRecord {
@@ -55,11 +55,13 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly sessions: SessionStore
   private readonly conversations: LRUCache<string, ConversationRecord>
   private readonly maxEvents: number
+  private readonly maxDecisions: number
   private readonly dedupeTtlMs: number
   private readonly now: () => number
 
   constructor (opts: MemoryStoreOptions) {
     this.maxEvents = opts.maxEvents
+    this.maxDecisions = opts.maxDecisions ?? opts.maxEvents
     this.dedupeTtlMs = (opts.dedupeTtlSeconds ?? 3600) * 1000
     this.now = opts.now ?? Date.now
     this.conversations = new LRUCache<string, ConversationRecord>({
@@ -113,6 +115,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   async recordDecision (conversationId: string, decision: DecisionRecord): Promise<void> {
+    if (this.maxDecisions === 0) return
     let record = this.conversations.get(conversationId)
     if (record === undefined) {
       record = { history: [], handoff: NO_HANDOFF, turns: 0 }
@@ -122,7 +125,7 @@ export class MemoryHistoryStore implements HistoryStore {
     // The first is stored whole, the others as their difference from it.
     decisions.push(decisions.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(decisions[0] as string)))
     // Trimmed in batches: dropping the first means encoding the others against a new first one.
-    if (decisions.length > this.maxEvents + Math.max(4, Math.ceil(this.maxEvents / 4))) {
+    if (decisions.length > this.maxDecisions + Math.max(4, Math.ceil(this.maxDecisions / 4))) {
       const kept = this.decisionsOf(record)
       const base = encodeDecision(kept[0] as DecisionRecord)
       record.decisions = [base, ...kept.slice(1).map(d => encodeDecision(d, decisionFields(base)))]
@@ -175,12 +178,12 @@ export class MemoryHistoryStore implements HistoryStore {
     return this.conversations.size
   }
 
-  /** The newest maxEvents decisions, oldest first. */
+  /** The newest maxDecisions decisions, oldest first. */
   private decisionsOf (record: ConversationRecord): DecisionRecord[] {
     const lines = record.decisions ?? []
     if (lines.length === 0) return []
     const base = decisionFields(lines[0] as string)
-    const from = Math.max(0, lines.length - this.maxEvents)
+    const from = Math.max(0, lines.length - this.maxDecisions)
     return lines.slice(from).map((line, i) => i + from === 0 ? decodeDecision(line) : decodeDecision(line, base))
   }
 

@@ -10,7 +10,7 @@ import { StoreUnavailableError } from '../errors.js'
 import type {
   AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
 } from './types.js'
-import type { DecisionRecord } from '../policy/decision.js'
+import type { DecisionRecord } from '../schemas/decision.js'
 import { decodeDecision, encodeDecision } from './compact.js'
 import { APPEND, CLAIM, COMPLETE, RECORD_DECISION, RELEASE } from './redis-scripts.js'
 
@@ -18,7 +18,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     handoffAppend: (history: string, handoff: string, marker: string, turns: string, entry: string, maxEvents: number,
       ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number, recent: number) => Result<[number, string, number, number, string[]], Context>
-    handoffDecision: (decisions: string, record: string, maxEvents: number, ttlSeconds: number) => Result<number, Context>
+    handoffDecision: (decisions: string, record: string, maxDecisions: number, ttlSeconds: number) => Result<number, Context>
     handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
     handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
     handoffRelease: (handoff: string, claimId: string) => Result<number, Context>
@@ -128,8 +128,10 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async recordDecision (conversationId: string, record: DecisionRecord): Promise<void> {
+    const max = this.opts.maxDecisions ?? this.opts.maxEvents
+    if (max === 0) return
     await this.command(async () =>
-      await this.client.handoffDecision(this.keys(conversationId).decisions, encodeDecision(record), this.opts.maxEvents, this.opts.ttlSeconds))
+      await this.client.handoffDecision(this.keys(conversationId).decisions, encodeDecision(record), max, this.opts.ttlSeconds))
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {

@@ -1,37 +1,10 @@
 // The store-agnostic interface behind the history-store decorator. Every operation is atomic for one
 // conversation, so concurrent webhooks for it never lose an append or claim a handoff twice.
 import type { SessionStore } from '@fastify/session'
-import type { DecisionRecord } from '../policy/decision.js'
+import type { ConversationSnapshot, HandoffRecord, HandoffState, HistoryEntry } from '../schemas/conversation.js'
+import type { DecisionRecord } from '../schemas/decision.js'
 
-export interface HistoryEntry {
-  event: string
-  intent: { intent: string, confidence: number }
-  text: string
-  timestamp: string
-  /** the sender's id for this delivery; a second append with the same id is not recorded */
-  messageId?: string
-}
-
-export type HandoffState = 'none' | 'pending' | 'done'
-
-export interface HandoffRecord {
-  state: HandoffState
-  /** when the handoff completed (state done) */
-  at?: string
-  /** when the current claim was taken (state pending) */
-  claimedAt?: string
-  details?: Record<string, unknown>
-}
-
-export interface ConversationSnapshot {
-  conversationId: string
-  history: HistoryEntry[]
-  handoff: HandoffRecord
-  /** events recorded over the conversation's life (history keeps only the newest) */
-  turns: number
-  /** the policy's decisions, oldest first, bounded like the history */
-  decisions: DecisionRecord[]
-}
+export type { ConversationSnapshot, HandoffRecord, HandoffState, HistoryEntry }
 
 export interface AppendResult {
   /** events kept for the conversation after this append */
@@ -59,7 +32,7 @@ export interface HistoryStore {
    */
   append: (conversationId: string, entry: HistoryEntry, recent?: number) => Promise<AppendResult>
   get: (conversationId: string) => Promise<ConversationSnapshot | null>
-  /** keeps a decision in the conversation's audit trail (newest maxEvents, expiring with the history) */
+  /** keeps a decision in the conversation's audit trail (newest maxDecisions, expiring with the history) */
   recordDecision: (conversationId: string, record: DecisionRecord) => Promise<void>
   /** takes the once-only handoff claim; a claim not completed within ttlMs lapses */
   claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
@@ -77,4 +50,6 @@ export interface HistoryLimits {
   maxConversations: number
   /** how long a messageId is remembered (default 3600) */
   dedupeTtlSeconds?: number
+  /** decisions kept in a conversation's audit trail (default maxEvents; 0 keeps none) */
+  maxDecisions?: number
 }

@@ -2,16 +2,12 @@
 // context packet on the customer, blind-transfer the bot flow's place to the queue, then (when skills or a
 // priority are set) update the routing data once the conversation waits in queue.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { GenesysCallResult, GenesysClient, MessageConversation, ConversationParticipant, RoutingUpdate } from '../genesys/client.js'
-import { GenesysRejectedError, GenesysUnavailableError, describe } from '../genesys/errors.js'
-import { NOT_SENT_ERROR_CODES, type RetryPolicy } from '../genesys/http.js'
-import { ConversationEndedError, HttpError } from '../errors.js'
+import type { GenesysClient, MessageConversation, ConversationParticipant, RoutingUpdate } from '../genesys/client.js'
+import { TransferOutcomeUnknownError, describeError, outcomeUncertain } from '../genesys/errors.js'
+import { ConversationEndedError } from '../errors.js'
 import { buildContextPacket, type ContextPacketOptions } from '../context-packet.js'
-import type { RoutingTarget } from '../decision.js'
+import type { RoutingTarget } from '../schemas/decision.js'
 import type { HandoffStrategy, StrategyContext } from './types.js'
-
-/** The transfer is retried only after answers that prove Genesys did not act on it. */
-export const TRANSFER_RETRY: RetryPolicy = { statusCodes: [429], errorCodes: NOT_SENT_ERROR_CODES }
 
 /** Time allowed past the deadline to learn whether a transfer with an unclear outcome took effect. */
 const VERIFY_WINDOW_MS = 3000
@@ -55,15 +51,6 @@ export function conversationStage (conversation: MessageConversation): Conversat
   return { stage: 'transferring', customer }
 }
 
-/** True when Genesys may have acted on the call despite the failure (5xx, timeout, connection lost). */
-export function outcomeUncertain (err: unknown): boolean {
-  if (!(err instanceof GenesysUnavailableError) && !(err instanceof GenesysRejectedError)) return false
-  const { status, transportCode } = err.info
-  if (status !== undefined && status !== 0) return status >= 500
-  if (transportCode === 'DEADLINE_BEFORE_SEND') return false
-  return transportCode === undefined || !NOT_SENT_ERROR_CODES.includes(transportCode)
-}
-
 export function routingUpdate (target: RoutingTarget): RoutingUpdate | null {
   const update: RoutingUpdate = {}
   if (target.skillIds.length > 0) update.skillIds = target.skillIds
@@ -77,22 +64,8 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
   const now = opts.now ?? Date.now
   const maxTransferAttempts = opts.maxTransferAttempts ?? 2
 
-  /** Runs one Genesys call and logs it with Genesys' correlation id, whatever the outcome. */
-  async function logged<T extends GenesysCallResult> (ctx: StrategyContext, conversationId: string, operation: string,
-    call: () => Promise<T>, level: 'info' | 'debug' = 'info'): Promise<T> {
-    try {
-      const result = await call()
-      ctx.log[level]({ conversationId, operation, genesysStatus: result.status, correlationId: result.correlationId }, 'genesys call')
-      return result
-    } catch (err) {
-      const info = err instanceof GenesysUnavailableError || err instanceof GenesysRejectedError ? err.info : {}
-      ctx.log.warn({ conversationId, operation, genesysStatus: info.status, genesysCode: info.code, correlationId: info.correlationId, transportCode: info.transportCode }, 'genesys call failed')
-      throw err
-    }
-  }
-
   async function read (ctx: StrategyContext, conversationId: string, level: 'info' | 'debug' = 'info'): Promise<ConversationStage> {
-    const result = await logged(ctx, conversationId, 'conversation read', async () => await client.getMessageConversation(conversationId, ctx), level)
+    const result = await client.getMessageConversation(conversationId, ctx, level)
     return conversationStage(result.conversation)
   }
 
@@ -100,8 +73,7 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
   async function transfer (ctx: StrategyContext, conversationId: string, participantId: string, queueId: string): Promise<{ correlationId?: string, verified: boolean }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await logged(ctx, conversationId, 'transfer to queue',
-          async () => await client.replaceParticipantWithQueue(conversationId, participantId, queueId, ctx, { retry: TRANSFER_RETRY }))
+        const result = await client.replaceParticipantWithQueue(conversationId, participantId, queueId, ctx)
         return { correlationId: result.correlationId, verified: false }
       } catch (err) {
         if (!outcomeUncertain(err)) throw err
@@ -111,9 +83,7 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
           await sleep(Math.min(opts.pollIntervalMs, Math.max(0, check.deadline - now() - 1000)))
           stage = await read(check, conversationId)
         } catch {
-          throw new HttpError(503, 'TRANSFER_OUTCOME_UNKNOWN',
-            `transfer to queue failed (${describeError(err)}) and the conversation could not be re-read to learn whether it took effect; retry later`,
-            { 'retry-after': '5' })
+          throw new TransferOutcomeUnknownError(describeError(err))
         }
         if (stage.stage === 'ended') throw new ConversationEndedError(conversationId, stage.reason)
         if (stage.stage !== 'bot') {
@@ -148,7 +118,7 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
       if (stage === null) return 'routing update skipped: the conversation was not waiting in queue before the handoff deadline'
       if (stage.stage === 'with_agent') return 'routing update skipped: an agent already has the conversation'
       if (stage.stage === 'ended') return `routing update skipped: ${stage.reason}`
-      await logged(ctx, conversationId, 'routing update', async () => await client.updateRoutingConversation(conversationId, update, ctx))
+      await client.updateRoutingConversation(conversationId, update, ctx)
       return null
     } catch (err) {
       return `routing update failed: ${describeError(err)}`
@@ -170,8 +140,7 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
         const packet = buildContextPacket({ decision: ctx.decision, history: ctx.history, at: new Date(now()).toISOString() }, opts.context)
         contextAttributes = Object.keys(packet)
         try {
-          await logged(ctx, conversationId, 'participant attributes update',
-            async () => await client.updateParticipantAttributes(conversationId, stage.customer.id, packet, ctx))
+          await client.updateParticipantAttributes(conversationId, stage.customer.id, packet, ctx)
         } catch (err) {
           // The customer still gets an agent, only without the bot's notes.
           warnings.push(`context packet not written: ${describeError(err)}`)
@@ -218,9 +187,4 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
       }
     }
   }
-}
-
-function describeError (err: unknown): string {
-  if (err instanceof GenesysUnavailableError || err instanceof GenesysRejectedError) return describe(err.info)
-  return err instanceof Error ? err.message : String(err)
 }

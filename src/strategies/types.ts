@@ -2,13 +2,13 @@
 // target queue/skill. It runs at most once per conversation at a time (the store's claim guarantees it).
 // Throwing ConversationEndedError marks the conversation as ended for good; any other error releases the
 // claim so the caller's retry can hand off.
-import type { FastifyBaseLogger } from 'fastify'
-import type { Decision, RoutingTarget } from '../decision.js'
-import type { CallContext } from '../genesys/http.js'
-import type { HistoryEntry } from '../store/types.js'
+import type { CallContext } from '../genesys/client.js'
+import type { Log } from '../logger.js'
+import type { Decision, RoutingTarget } from '../schemas/decision.js'
+import type { HistoryEntry } from '../schemas/conversation.js'
 
 export interface StrategyContext extends CallContext {
-  log: FastifyBaseLogger
+  log: Log
   decision: Decision
   /** the conversation's recorded events, oldest first, as read when the handoff started */
   history: HistoryEntry[]

@@ -4,7 +4,7 @@
 // events the policies look back on, and is folded into the totals once it ends (an export), or once it
 // has been idle longer than the service keeps a conversation (events in time order).
 import type { Policy } from '../../src/policy/compile.js'
-import type { RuleId } from '../../src/policy/decision.js'
+import type { RuleId } from '../../src/schemas/decision.js'
 import { evaluate, type PastEvent } from '../../src/policy/evaluate.js'
 import type { ReplayEvent } from './input.js'
 

@@ -2,8 +2,8 @@
 // run, with throwaway credentials so nothing real is needed.
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import { build } from './app.js'
-import { loggerOptions } from './logger.js'
+import { build } from '../plugins/app.js'
+import { loggerOptions } from '../src/logger.js'
 import { startSimulator, type Simulator } from './simulator/app.js'
 
 export interface LocalStack {

@@ -1,23 +1,24 @@
 // Builds the service: shared plugins (config, Genesys auth client, history store, handoff service) and
 // the encapsulated route plugins. server.ts listens; tests call build() and use inject().
-import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Dispatcher } from 'undici'
-import configPlugin from '../plugins/config.js'
-import docsPlugin from '../plugins/docs.js'
-import metricsPlugin from '../plugins/metrics.js'
-import overloadPlugin from '../plugins/overload.js'
-import metricsRoutes from '../plugins/routes/metrics.js'
-import genesysAuthPlugin from '../plugins/genesys-auth.js'
-import historyStorePlugin from '../plugins/history-store.js'
-import handoffPlugin from '../plugins/handoff.js'
-import policyPlugin from '../plugins/policy.js'
-import webhookRoutes from '../plugins/routes/webhook.js'
-import healthRoutes from '../plugins/routes/health.js'
-import conversationRoutes from '../plugins/routes/conversations.js'
-import { HttpError } from './errors.js'
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js'
-import type { HistoryStore } from './store/types.js'
+import configPlugin from './config.js'
+import telemetryPlugin from './telemetry.js'
+import docsPlugin from './docs.js'
+import metricsPlugin from './metrics.js'
+import overloadPlugin from './overload.js'
+import metricsRoutes from './routes/metrics.js'
+import genesysAuthPlugin from './genesys-auth.js'
+import historyStorePlugin from './history-store.js'
+import handoffPlugin from './handoff.js'
+import policyPlugin from './policy.js'
+import webhookRoutes from './routes/webhook.js'
+import healthRoutes from './routes/health.js'
+import conversationRoutes from './routes/conversations.js'
+import { HttpError } from '../src/errors.js'
+import { REQUEST_ID_HEADER, requestIdFrom } from '../src/request-id.js'
+import { reasonPhrase } from '../src/schemas/errors.js'
+import type { HistoryStore } from '../src/store/types.js'
 
 export interface BuildOptions {
   /** environment to configure from (default process.env) */
@@ -70,6 +71,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   })
 
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
+  await app.register(telemetryPlugin)
   await app.register(metricsPlugin)
   await app.register(overloadPlugin)
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
@@ -82,8 +84,4 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(webhookRoutes)
   await app.register(conversationRoutes)
   return app
-}
-
-function reasonPhrase (status: number): string {
-  return STATUS_CODES[status] ?? 'Error'
 }

@@ -3,7 +3,7 @@
 // period runs out or closing fails).
 import closeWithGrace from 'close-with-grace'
 import { build } from './app.js'
-import { createLogger } from './logger.js'
+import { createLogger } from '../src/logger.js'
 
 export async function start (): Promise<void> {
   const app = await build({ loggerInstance: createLogger(process.env.LOG_LEVEL ?? 'info') })

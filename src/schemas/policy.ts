@@ -2,20 +2,9 @@
 // effective policy it becomes once the environment's defaults are filled in (PolicySpec, what the version
 // hashes). JSON Schema through TypeBox, so the same definitions validate, type and document.
 import { Type, type Static } from 'typebox'
+import { RoutingTargetSchema } from './decision.js'
 
 const Threshold = Type.Number({ minimum: 0, maximum: 1, description: 'confidence strictly below this hands off' })
-const Id = Type.String({ minLength: 1, maxLength: 200 })
-
-/** Where a handoff goes. */
-export const RoutingTargetSchema = Type.Object({
-  queueId: Id,
-  /** skills the agent must have (empty: any agent of the queue) */
-  skillIds: Type.Array(Id, { maxItems: 50 }),
-  /** routing priority (points are minutes of queue time); null leaves the queue's default */
-  priority: Type.Union([Type.Integer({ minimum: 0, maximum: 99_999_999 }), Type.Null()]),
-  languageId: Type.Union([Id, Type.Null()])
-}, { additionalProperties: false })
-export type RoutingTarget = Static<typeof RoutingTargetSchema>
 
 /** Part of a target in a file: the fields given replace the defaults' fields, the rest fall back to them. */
 export const TargetOverrideSchema = Type.Partial(RoutingTargetSchema, { additionalProperties: false })

@@ -178,6 +178,8 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   })
 
   app.register(async (control) => {
+    // For container health checks; not recorded, never faulted.
+    control.get('/__sim/health', async () => ({ status: 'ok' }))
     control.get('/__sim/calls', async () => state.calls)
     control.post<{ Body: Fault }>('/__sim/faults', async (request, reply) => {
       state.addFault(request.body)

@@ -2,7 +2,7 @@
 // conversation, prints each decision and what Genesys received, then keeps serving (`--once` exits).
 import { randomUUID } from 'node:crypto'
 import { closeOnSignal, startLocalStack } from './local-stack.js'
-import { signature } from './webhook-signature.js'
+import { signature } from '../src/webhook-signature.js'
 
 const once = process.argv.includes('--once')
 const stack = await startLocalStack({ defaultLogLevel: 'warn' })

@@ -4,27 +4,16 @@
 // on {type: 'stop'} (cleanly, so --cpu-prof profiles get written).
 import { createServer } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import Fastify from 'fastify'
-import { build } from '../src/app.js'
-import { createLogger } from '../src/logger.js'
-import { startSimulator } from '../src/simulator/app.js'
-import { HandoffService } from '../src/handoff.js'
-import { MemoryHistoryStore } from '../src/store/memory.js'
-import { PolicyRuntime } from '../src/policy/runtime.js'
-import type { HandoffStrategy } from '../src/strategies/types.js'
-
-export const BENCH_CLIENT_ID = 'bench-client'
-export const BENCH_CLIENT_SECRET = 'bench-client-secret-1b2c3d4e'
-
-export interface ParentMessage { type: 'stats' | 'stop' | 'clear' }
-
-export type WorkerMessage =
-  | { type: 'ready', url: string }
-  | { type: 'stats', tokenRequests: number, calls: number, cpuMicros: number }
-  | { type: 'memory', conversations: number, eventsPerConversation: number, rssBefore: number, rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number, storeSize: number, fillMs: number }
+import { build } from '../../plugins/app.js'
+import { createLogger } from '../../src/logger.js'
+import { HandoffService } from '../../src/handoff.js'
+import { MemoryHistoryStore } from '../../src/store/memory.js'
+import { PolicyRuntime } from '../../src/policy/runtime.js'
+import type { HandoffStrategy } from '../../src/strategies/types.js'
+import { startSimulator } from '../simulator/app.js'
+import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, type ParentMessage, type WorkerMessage } from './protocol.js'
 
 const BARE_BODY = JSON.stringify({
   status: 'bot_continuing',
@@ -165,15 +154,12 @@ async function memory (): Promise<void> {
 }
 
 const roles: Record<string, () => Promise<void>> = { bare, fastify, simulator, service, memory }
-// Imported by bench.ts for its constants and types: run a role only when started as the worker.
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const role = roles[process.argv[2] ?? '']
-  if (role === undefined) {
-    console.error(`usage: bench-worker.ts ${Object.keys(roles).join('|')}`)
-    process.exit(2)
-  }
-  role().catch((err: unknown) => {
-    console.error(err)
-    process.exit(1)
-  })
+const role = roles[process.argv[2] ?? '']
+if (role === undefined) {
+  console.error(`usage: worker.js ${Object.keys(roles).join('|')}`)
+  process.exit(2)
 }
+role().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

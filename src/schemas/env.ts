@@ -1,0 +1,67 @@
+// The environment the service is configured from, validated at startup by @fastify/env. Required settings
+// have no default; SESSION_SECRET is required only when ADMIN_TOKEN turns the operator routes on.
+import { Type, type Static } from 'typebox'
+
+export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata'] as const
+export type HandoffStrategyName = typeof HANDOFF_STRATEGIES[number]
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
+  GENESYS_CLIENT_ID: Type.String({ minLength: 1 }),
+  GENESYS_CLIENT_SECRET: Type.String({ minLength: 1 }),
+  GENESYS_REGION: Type.String({ minLength: 1, default: 'mypurecloud.com' }),
+  GENESYS_API_BASE_URL: Type.Optional(Type.String()),
+  GENESYS_LOGIN_BASE_URL: Type.Optional(Type.String()),
+  GENESYS_MAX_RETRIES: Type.Integer({ minimum: 0, maximum: 10, default: 4 }),
+  GENESYS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  GENESYS_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 0, default: 10000 }),
+  GENESYS_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 32 }),
+  HANDOFF_QUEUE_ID: Type.String({ minLength: 1 }),
+  HANDOFF_STRATEGY: Type.Enum(HANDOFF_STRATEGIES, { default: 'platform-api' }),
+  HANDOFF_SKILL_ID: Type.String({ default: '' }),
+  // A string so an empty value means "unset", as with the other optional settings.
+  HANDOFF_PRIORITY: Type.String({ default: '' }),
+  HANDOFF_LANGUAGE_ID: Type.String({ default: '' }),
+  HANDOFF_DEADLINE_MS: Type.Integer({ minimum: 100, default: 15000 }),
+  HANDOFF_QUEUE_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 10000, default: 250 }),
+  HANDOFF_CONTEXT_REDACT: Type.Boolean({ default: true }),
+  HANDOFF_CONTEXT_MAX_EVENTS: Type.Integer({ minimum: 0, maximum: 100, default: 10 }),
+  HANDOFF_CONTEXT_MAX_VALUE_CHARS: Type.Integer({ minimum: 20, maximum: 10000, default: 500 }),
+  HANDOFF_CONTEXT_MAX_TOTAL_CHARS: Type.Integer({ minimum: 200, maximum: 50000, default: 4000 }),
+  INTENT_CONFIDENCE_THRESHOLD: Type.Number({ minimum: 0, maximum: 1, default: 0.75 }),
+  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  SESSION_COOKIE_SECURE: Type.Optional(Type.Boolean()),
+  ADMIN_TOKEN: Type.String({ default: '' }),
+  HISTORY_MAX_EVENTS: Type.Integer({ minimum: 1, maximum: 10000, default: 50 }),
+  HISTORY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
+  HISTORY_MAX_CONVERSATIONS: Type.Integer({ minimum: 1, default: 200000 }),
+  WEBHOOK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 65536 }),
+  DOCS_ENABLED: Type.Optional(Type.Boolean()),
+  MESSAGE_DEDUPE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  REDIS_URL: Type.String({ default: '' }),
+  REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'handoff:' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
+  REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
+  WEBHOOK_SECRET: Type.String({ default: '' }),
+  METRICS_TOKEN: Type.String({ default: '' }),
+  METRICS_MAX_INTENT_LABELS: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
+  OVERLOAD_SAMPLE_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 10 }),
+  // --- escalation policy ---
+  POLICY_FILE: Type.String({ default: '' }),
+  SHADOW_POLICY_FILE: Type.String({ default: '' }),
+  HISTORY_MAX_DECISIONS: Type.Integer({ minimum: 0, maximum: 10000, default: 50 })
+  // --- end escalation policy ---
+}, {
+  // Operator routes (ADMIN_TOKEN) sign their session cookies with SESSION_SECRET.
+  if: { properties: { ADMIN_TOKEN: { type: 'string', minLength: 1 } }, required: ['ADMIN_TOKEN'] },
+  then: { required: ['SESSION_SECRET'] }
+})
+export type Env = Static<typeof EnvSchema>

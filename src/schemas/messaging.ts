@@ -1,0 +1,56 @@
+// The webhook's request and answer.
+import { Type, type Static } from 'typebox'
+import { ConversationId, EXAMPLE_ID, EXAMPLE_QUEUE_ID } from './common.js'
+import { DecisionSchema, decisionExample } from './decision.js'
+import { HandoffRecordSchema } from './conversation.js'
+
+export const MessagingEventSchema = Type.Object({
+  conversationId: ConversationId,
+  event: Type.String({ minLength: 1, maxLength: 100, description: 'event type, e.g. message' }),
+  intent: Type.Optional(Type.Object({
+    intent: Type.Optional(Type.String({ maxLength: 200, description: 'intent name; unknown when absent' })),
+    confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'bot confidence; 0 when absent' }))
+  })),
+  text: Type.Optional(Type.String({ maxLength: 4000, description: 'the customer message' })),
+  messageId: Type.Optional(Type.String({
+    minLength: 1, maxLength: 200, description: 'sender id of this delivery; a redelivery with the same id is recorded once'
+  }))
+}, {
+  description: 'A messaging event. Unknown extra fields are accepted and ignored.',
+  examples: [
+    { conversationId: EXAMPLE_ID, event: 'message', intent: { intent: 'order_status', confidence: 0.91 }, text: 'Where is my order?' },
+    { conversationId: EXAMPLE_ID, event: 'message', intent: { intent: 'billing_dispute', confidence: 0.41 }, text: 'I want to dispute a charge' }
+  ]
+})
+export type MessagingEvent = Static<typeof MessagingEventSchema>
+
+export const WebhookStatus = Type.Union([
+  Type.Literal('bot_continuing'), Type.Literal('handoff_initiated'), Type.Literal('handed_off')
+], { description: 'bot_continuing: the bot answers; handoff_initiated: this event handed off; handed_off: already handed off (by this or an earlier event, on any instance)' })
+
+export const WebhookAnswerSchema = Type.Object({
+  status: WebhookStatus,
+  conversationId: Type.String(),
+  decision: Type.Optional(DecisionSchema),
+  strategy: Type.Optional(Type.String()),
+  routingMetadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  handoff: Type.Optional(HandoffRecordSchema),
+  duplicate: Type.Optional(Type.Boolean({ description: 'true when this messageId was delivered before: answered, recorded once' }))
+}, {
+  additionalProperties: true,
+  description: 'What the service did with the event',
+  'x-examples': {
+    bot_continuing: { value: { status: 'bot_continuing', conversationId: EXAMPLE_ID, decision: decisionExample(0.91, false) } },
+    handoff_initiated: {
+      value: {
+        status: 'handoff_initiated',
+        conversationId: EXAMPLE_ID,
+        strategy: 'routing-metadata',
+        routingMetadata: { queue: { id: EXAMPLE_QUEUE_ID }, skills: [] },
+        decision: decisionExample(0.41, true)
+      }
+    },
+    handed_off: { value: { status: 'handed_off', conversationId: EXAMPLE_ID, handoff: { state: 'done', at: '2026-11-25T12:00:00.000Z', details: { strategy: 'routing-metadata' } } } }
+  }
+})
+export type WebhookAnswer = Static<typeof WebhookAnswerSchema>

@@ -1,0 +1,45 @@
+// Runs the tap suites and closes with the line CI reads: "N passed, N failed", summed over every run.
+//   node tools/run-tests.mjs              the main suite (package.json "tap": test/**/*.test.ts without test/bench)
+//   node tools/run-tests.mjs bench        the bench smoke test (about 40 s)
+//   node tools/run-tests.mjs main bench   both in turn; each runs even if the one before failed
+//   node tools/run-tests.mjs <tap args>   one tap run with those arguments, e.g. a single test file
+import { spawn } from 'node:child_process'
+
+// The main suite holds the coverage floor (package.json "tap"); the bench's servers run compiled code, so no coverage there.
+const SUITES = { main: ['--no-allow-incomplete-coverage'], bench: ['--disable-coverage', 'test/bench/smoke.test.ts'] }
+
+/** One tap run, echoed as it goes; resolves with its exit code and the counts of its closing summary. */
+function tap (args) {
+  return new Promise((resolve) => {
+    const child = spawn('npx', ['tap', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let tail = ''
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk)
+      tail = (tail + chunk.toString()).slice(-4096)
+    })
+    child.on('close', (code) => {
+      const summary = /# \{([^}]*)\}\s*$/m.exec(tail.split('\n').filter(l => l.startsWith('# {')).pop() ?? '')
+      const counts = {}
+      for (const m of (summary?.[1] ?? '').matchAll(/(\w+):\s*(\d+)/g)) counts[m[1]] = Number(m[2])
+      resolve({ code: code ?? 1, passed: counts.pass ?? 0, failed: counts.fail ?? 0 })
+    })
+  })
+}
+
+const argv = process.argv.slice(2)
+const named = argv.length > 0 && argv.every(a => Object.hasOwn(SUITES, a))
+const runs = named ? argv.map(name => SUITES[name]) : [argv]
+
+let passed = 0
+let failed = 0
+let code = 0
+for (const args of runs) {
+  const run = await tap(args)
+  passed += run.passed
+  failed += run.failed
+  // A run that passed nothing (or crashed before its summary) fails the whole, whatever its exit code.
+  if (run.code !== 0 || run.failed > 0 || run.passed === 0) code = run.code || 1
+  if (run.code !== 0 && run.failed === 0 && run.passed > 0) console.log('# every test passed but the run failed (coverage below the floor?)')
+}
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(code)
