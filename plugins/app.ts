@@ -15,6 +15,7 @@ import policyPlugin from './policy.js'
 import webhookRoutes from './routes/webhook.js'
 import healthRoutes from './routes/health.js'
 import conversationRoutes from './routes/conversations.js'
+import consoleRoutes from './routes/console.js'
 import { HttpError } from '../src/errors.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from '../src/request-id.js'
 import { reasonPhrase } from '../src/schemas/errors.js'
@@ -82,6 +83,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
-  await app.register(conversationRoutes)
+  await app.register(conversationRoutes, { now: opts.now })
+  await app.register(consoleRoutes, { now: opts.now })
   return app
 }

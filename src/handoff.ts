@@ -10,7 +10,7 @@ import type { PolicyRuntime } from './policy/runtime.js'
 import type { Decision, DecisionRecord } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
-import type { AppendResult, HistoryStore } from './store/types.js'
+import type { AppendResult, HandoffFailure, HistoryStore } from './store/types.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { Telemetry } from './telemetry.js'
 
@@ -172,6 +172,7 @@ export class HandoffService {
     const { store, strategy } = this.opts
     const target = decision.target ?? this.opts.policy.live.target
     const started = this.now()
+    let retries = 0
     let result
     try {
       const snapshot = strategy.needsHistory === true ? await store.get(conversationId) : null
@@ -182,7 +183,10 @@ export class HandoffService {
         conversationId,
         decision,
         history: snapshot?.history ?? [],
-        onRetry: (e) => { ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call') }
+        onRetry: (e) => {
+          retries++
+          ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
+        }
       })
     } catch (err) {
       if (err instanceof ConversationEndedError) {
@@ -196,10 +200,15 @@ export class HandoffService {
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
-      // too, the claim lapses on its own after its ttl.
-      await store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
-        ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
-      })
+      // too, the claim lapses on its own after its ttl. The failure is kept for operators.
+      await Promise.all([
+        store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
+          ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
+        }),
+        store.recordFailure(conversationId, failureRecord(err, this.now(), retries)).catch((recordErr: unknown) => {
+          ctx.log.warn({ conversationId, err: recordErr }, 'handoff failure not recorded')
+        })
+      ])
       throw err
     }
     try {
@@ -247,6 +256,17 @@ function historyBefore ({ recent, turns, duplicate }: AppendResult, messageId: s
   }
   end = Math.max(0, end)
   return { events: recent.slice(0, end), turns: Math.max(0, turns - (recent.length - end)) }
+}
+
+/** What operators see of a failed attempt: the caller's error code and message, nothing internal. */
+function failureRecord (err: unknown, now: number, retries: number): HandoffFailure {
+  const known = err instanceof HttpError
+  return {
+    at: new Date(now).toISOString(),
+    code: known ? err.code : 'INTERNAL',
+    message: known ? err.message : 'internal error; see the service log',
+    retries
+  }
 }
 
 function toEntry (event: MessagingEvent, now: number): HistoryEntry {

@@ -76,13 +76,13 @@ export interface PrivateRedis {
 }
 
 /** A redis-server of the test's own on a free loopback port, without persistence; stopped at teardown. */
-export async function privateRedis (t: Teardown, opts: { start?: boolean } = {}): Promise<PrivateRedis> {
+export async function privateRedis (t: Teardown, opts: { start?: boolean, args?: string[] } = {}): Promise<PrivateRedis> {
   const port = await freePort()
   let child: ChildProcess | null = null
 
   const start = async (): Promise<void> => {
     if (child !== null) return
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(opts.args ?? [])], { stdio: 'ignore' })
     child = proc
     proc.once('exit', () => { if (child === proc) child = null })
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })

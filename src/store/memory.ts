@@ -1,12 +1,15 @@
 // Embedded store for one process: bounded in events per conversation, in conversations (least recently
-// used dropped first) and in time (TTL refreshed on every append). Operations run synchronously inside the
-// event loop, which is what makes each of them atomic.
+// active dropped first) and in time (TTL refreshed on every append). Operations run synchronously inside the
+// event loop, which is what makes each of them atomic. Only appends and handoff changes count as activity
+// (reads peek): they order the conversations for eviction and for the console's newest-first list.
 import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { Session } from 'fastify'
 import type { SessionStore } from '@fastify/session'
-import type {
-  AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
+import {
+  MAX_FAILURES,
+  type AppendResult, type ClaimResult, type ConversationPage, type ConversationSnapshot, type ConversationSummary,
+  type HandoffFailure, type HandoffRecord, type HistoryEntry, type HistoryLimits, type HistoryStore, type ListQuery
 } from './types.js'
 import type { DecisionRecord } from '../schemas/decision.js'
 import { decisionFields, decodeDecision, encodeDecision, flat } from './compact.js'
@@ -23,6 +26,9 @@ interface ConversationRecord {
   claimExpiresAt?: number
   /** messageIds recorded, oldest first, with when each may be forgotten */
   messageIds?: Map<string, number>
+  /** last append or handoff change (ms) */
+  updatedAt: number
+  failures?: HandoffFailure[]
 }
 
 // Caps one conversation's dedupe memory; a sender redelivers recent messages, not old ones.
@@ -54,6 +60,8 @@ export interface MemoryStoreOptions extends HistoryLimits {
 export class MemoryHistoryStore implements HistoryStore {
   readonly sessions: SessionStore
   private readonly conversations: LRUCache<string, ConversationRecord>
+  /** the same records by last activity, oldest first: what listRecent pages through */
+  private readonly recent = new Map<string, ConversationRecord>()
   private readonly maxEvents: number
   private readonly maxDecisions: number
   private readonly dedupeTtlMs: number
@@ -71,16 +79,15 @@ export class MemoryHistoryStore implements HistoryStore {
       ttlAutopurge: false,
       perf: { now: this.now },
       // lru-cache caches "now" for a millisecond by default; an injected clock must be read every time
-      ttlResolution: opts.now === undefined ? 1 : 0
+      ttlResolution: opts.now === undefined ? 1 : 0,
+      // Evicted or expired: gone from the activity order too.
+      dispose: (_record, conversationId, reason) => { if (reason !== 'set') this.recent.delete(conversationId) }
     })
     this.sessions = new MemorySessionStore(opts.maxSessions ?? 10000, opts.ttlSeconds * 1000, this.now)
   }
 
-  async append (conversationId: string, entry: HistoryEntry, recent = 0): Promise<AppendResult> {
-    let record = this.conversations.get(conversationId)
-    if (record === undefined) {
-      record = { history: [], handoff: NO_HANDOFF, turns: 0 }
-    }
+  async append (conversationId: string, entry: HistoryEntry, tail = 0): Promise<AppendResult> {
+    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0 }
     this.lapseClaim(record)
     const duplicate = entry.messageId !== undefined && this.seen(record, entry.messageId)
     if (!duplicate) {
@@ -89,38 +96,35 @@ export class MemoryHistoryStore implements HistoryStore {
       if (record.history.length > this.maxEvents) {
         record.history.splice(0, record.history.length - this.maxEvents)
       }
-      // set() again refreshes the TTL: expiry counts from the last activity.
-      this.conversations.set(conversationId, record)
+      this.touch(conversationId, record)
     }
     return {
       events: record.history.length,
       handoff: { ...record.handoff },
       duplicate,
       turns: record.turns,
-      recent: recent > 0 ? record.history.slice(-recent).map(decode) : []
+      recent: tail > 0 ? record.history.slice(-tail).map(decode) : []
     }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
-    const record = this.conversations.get(conversationId)
+    const record = this.conversations.peek(conversationId)
     if (record === undefined) return null
     this.lapseClaim(record)
-    return {
+    const snapshot: ConversationSnapshot = {
       conversationId,
       history: record.history.map(decode),
       handoff: { ...record.handoff },
       turns: record.turns,
       decisions: this.decisionsOf(record)
     }
+    if (record.failures !== undefined) snapshot.failures = record.failures.map(f => ({ ...f }))
+    return snapshot
   }
 
   async recordDecision (conversationId: string, decision: DecisionRecord): Promise<void> {
-    if (this.maxDecisions === 0) return
-    let record = this.conversations.get(conversationId)
-    if (record === undefined) {
-      record = { history: [], handoff: NO_HANDOFF, turns: 0 }
-      this.conversations.set(conversationId, record)
-    }
+    const record = this.conversations.peek(conversationId)
+    if (record === undefined || this.maxDecisions === 0) return
     const decisions = record.decisions ?? (record.decisions = [])
     // The first is stored whole, the others as their difference from it.
     decisions.push(decisions.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(decisions[0] as string)))
@@ -133,11 +137,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
-    let record = this.conversations.get(conversationId)
-    if (record === undefined) {
-      record = { history: [], handoff: NO_HANDOFF, turns: 0 }
-      this.conversations.set(conversationId, record)
-    }
+    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0 }
     this.lapseClaim(record)
     if (record.handoff.state !== 'none') {
       return { acquired: false, handoff: { ...record.handoff } }
@@ -146,32 +146,74 @@ export class MemoryHistoryStore implements HistoryStore {
     record.claimId = claimId
     record.claimExpiresAt = this.now() + ttlMs
     record.handoff = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
+    this.touch(conversationId, record)
     return { acquired: true, claimId, handoff: { ...record.handoff } }
   }
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
-    const record = this.conversations.get(conversationId) ??
-      { history: [], handoff: NO_HANDOFF, turns: 0 }
+    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0 }
     if (record.handoff.state === 'done') return
     if (record.claimId !== undefined && record.claimId !== claimId) return
-    record.handoff = { state: 'done', at: new Date(this.now()).toISOString(), details }
+    const { claimedAt } = record.handoff
+    record.handoff = { state: 'done', at: new Date(this.now()).toISOString(), ...(claimedAt !== undefined ? { claimedAt } : {}), details }
     delete record.claimId
     delete record.claimExpiresAt
-    this.conversations.set(conversationId, record)
+    this.touch(conversationId, record)
   }
 
   async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    const record = this.conversations.get(conversationId)
+    const record = this.conversations.peek(conversationId)
     if (record === undefined || record.claimId !== claimId) return
     record.handoff = NO_HANDOFF
     delete record.claimId
     delete record.claimExpiresAt
+    this.touch(conversationId, record)
+  }
+
+  async recordFailure (conversationId: string, failure: HandoffFailure): Promise<void> {
+    const record = this.conversations.peek(conversationId)
+    if (record === undefined) return
+    const failures = record.failures ?? (record.failures = [])
+    failures.push({ ...failure })
+    if (failures.length > MAX_FAILURES) failures.splice(0, failures.length - MAX_FAILURES)
+  }
+
+  /** One pass over the activity order (a plain Map: a few ms for 200,000 conversations). */
+  async listRecent (query: ListQuery): Promise<ConversationPage> {
+    // Expiry follows activity, so whatever has expired sits at the oldest end.
+    for (const conversationId of this.recent.keys()) {
+      if (this.conversations.has(conversationId)) break
+      this.conversations.delete(conversationId)
+      this.recent.delete(conversationId)
+    }
+    const { state, offset, limit } = query
+    const matches = (record: ConversationRecord): boolean => {
+      this.lapseClaim(record)
+      return state === undefined || record.handoff.state === state
+    }
+    let total = 0
+    if (state === undefined) total = this.recent.size
+    else this.recent.forEach((record) => { if (matches(record)) total++ })
+    // The page, counted from the oldest end: positions [first, last] among the matches.
+    const last = total - 1 - offset
+    const first = Math.max(0, last - limit + 1)
+    const page: ConversationSummary[] = []
+    let position = 0
+    if (last >= 0) {
+      this.recent.forEach((record, conversationId) => {
+        if (position > last || !matches(record)) return
+        if (position >= first) page.push(summarize(conversationId, record))
+        position++
+      })
+    }
+    return { items: page.reverse(), total }
   }
 
   async ping (): Promise<void> {}
 
   async close (): Promise<void> {
     this.conversations.clear()
+    this.recent.clear()
   }
 
   get size (): number {
@@ -201,6 +243,14 @@ export class MemoryHistoryStore implements HistoryStore {
     return false
   }
 
+  /** An append or handoff change: refreshes the TTL (counted from the last activity) and the activity order. */
+  private touch (conversationId: string, record: ConversationRecord): void {
+    record.updatedAt = this.now()
+    this.conversations.set(conversationId, record)
+    this.recent.delete(conversationId)
+    this.recent.set(conversationId, record)
+  }
+
   private lapseClaim (record: ConversationRecord): void {
     if (record.handoff.state === 'pending' && (record.claimExpiresAt ?? 0) <= this.now()) {
       record.handoff = NO_HANDOFF
@@ -210,11 +260,24 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 }
 
+function summarize (conversationId: string, record: ConversationRecord): ConversationSummary {
+  const last = record.history.at(-1)
+  return {
+    conversationId,
+    lastActivity: new Date(record.updatedAt).toISOString(),
+    events: record.history.length,
+    last: last === undefined ? null : decode(last),
+    handoff: { ...record.handoff },
+    failures: record.failures?.length ?? 0
+  }
+}
+
 // express-session style store for @fastify/session, so browser sessions share the process's store.
 class MemorySessionStore implements SessionStore {
   private readonly cache: LRUCache<string, Session>
   constructor (max: number, defaultTtlMs: number, now: () => number) {
-    this.cache = new LRUCache<string, Session>({ max, ttl: defaultTtlMs, perf: { now } })
+    // ttlResolution 0: read the (possibly injected) clock on every check.
+    this.cache = new LRUCache<string, Session>({ max, ttl: defaultTtlMs, perf: { now }, ttlResolution: 0 })
   }
 
   set (sessionId: string, session: Session, callback: (err?: unknown) => void): void {

@@ -1,29 +1,24 @@
 // Shared store for several instances on one Redis. Each conversation operation is one Lua script (one round
 // trip, atomic on the server), so appends from any instance land in order and exactly one instance can hold
 // the handoff claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue)
-// and surface as StoreUnavailableError (503 + Retry-After); the client reconnects on its own.
+// and surface as StoreUnavailableError (503 + Retry-After); the client reconnects on its own. A separate
+// index (redis-index.ts) lists recent conversations; its upkeep never fails a conversation operation.
 import { randomUUID } from 'node:crypto'
-import { Redis, ReplyError, type Result } from 'ioredis'
-import type { FastifyBaseLogger, Session } from 'fastify'
+import { Redis, ReplyError } from 'ioredis'
+import type { FastifyBaseLogger } from 'fastify'
 import type { SessionStore } from '@fastify/session'
 import { StoreUnavailableError } from '../errors.js'
-import type {
-  AppendResult, ClaimResult, ConversationSnapshot, HandoffRecord, HistoryEntry, HistoryLimits, HistoryStore
-} from './types.js'
-import type { DecisionRecord } from '../schemas/decision.js'
+import { defineScripts } from './redis-scripts.js'
+import { RecentIndex } from './redis-index.js'
+import { RedisSessionStore } from './redis-sessions.js'
 import { decodeDecision, encodeDecision } from './compact.js'
-import { APPEND, CLAIM, COMPLETE, RECORD_DECISION, RELEASE } from './redis-scripts.js'
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    handoffAppend: (history: string, handoff: string, marker: string, turns: string, entry: string, maxEvents: number,
-      ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number, recent: number) => Result<[number, string, number, number, string[]], Context>
-    handoffDecision: (decisions: string, record: string, maxDecisions: number, ttlSeconds: number) => Result<number, Context>
-    handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
-    handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
-    handoffRelease: (handoff: string, claimId: string) => Result<number, Context>
-  }
-}
+import type { DecisionRecord } from '../schemas/decision.js'
+import {
+  MAX_FAILURES,
+  type AppendResult, type ClaimResult, type ConversationPage, type ConversationSnapshot, type ConversationSummary,
+  type HandoffFailure, type HandoffRecord, type HandoffState, type HistoryEntry, type HistoryLimits, type HistoryStore,
+  type ListQuery
+} from './types.js'
 
 /** Seconds a caller is told to wait while Redis is away: about one reconnect attempt. */
 const RETRY_AFTER_SECONDS = 2
@@ -41,6 +36,15 @@ export interface RedisStoreOptions extends HistoryLimits {
   now?: () => number
 }
 
+interface ConversationKeys {
+  history: string
+  handoff: string
+  failures: string
+  turns: string
+  decisions: string
+  message: (id: string) => string
+}
+
 interface StoredHandoff extends HandoffRecord {
   claimId?: string
 }
@@ -51,7 +55,9 @@ export class RedisHistoryStore implements HistoryStore {
   readonly client: Redis
   private readonly opts: RedisStoreOptions
   private readonly now: () => number
+  private readonly index: RecentIndex
   private reachable = true
+  private indexHealthy = true
 
   constructor (opts: RedisStoreOptions) {
     this.opts = opts
@@ -69,11 +75,8 @@ export class RedisHistoryStore implements HistoryStore {
       // Concurrent webhooks share one write per event-loop tick.
       enableAutoPipelining: true
     })
-    this.client.defineCommand('handoffAppend', { numberOfKeys: 4, lua: APPEND })
-    this.client.defineCommand('handoffDecision', { numberOfKeys: 1, lua: RECORD_DECISION })
-    this.client.defineCommand('handoffClaim', { numberOfKeys: 1, lua: CLAIM })
-    this.client.defineCommand('handoffComplete', { numberOfKeys: 1, lua: COMPLETE })
-    this.client.defineCommand('handoffRelease', { numberOfKeys: 1, lua: RELEASE })
+    defineScripts(this.client)
+    this.index = new RecentIndex(this.client, { ttlSeconds: opts.ttlSeconds, maxConversations: opts.maxConversations, now: this.now })
     // Without an 'error' listener a lost connection would crash the process; log the transitions only.
     this.client.on('error', (err: Error) => {
       if (!this.reachable) return
@@ -102,29 +105,34 @@ export class RedisHistoryStore implements HistoryStore {
     const keys = this.keys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
+    // Sent alongside the append (one flush with auto-pipelining): an append never changes the handoff state.
+    const indexed = this.touch(conversationId, null)
     const [events, handoff, duplicate, turns, tail] = await this.command(async () => await this.client.handoffAppend(
       keys.history, keys.handoff, keys.message(messageId ?? ''), keys.turns, JSON.stringify(entry), maxEvents, ttlSeconds,
       messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600, Math.max(0, Math.floor(recent))))
+    await indexed
     return { events, handoff: toRecord(handoff), duplicate: duplicate === 1, turns, recent: tail.map(item => JSON.parse(item) as HistoryEntry) }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const keys = this.keys(conversationId)
     const replies = await this.command(async () => await this.client.multi()
-      .lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.decisions, 0, -1).get(keys.turns).exec())
+      .lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.failures, 0, -1).lrange(keys.decisions, 0, -1).get(keys.turns).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
-    const [history, handoff, decisions, turns] = replies.map(([err, value]) => {
+    const [history, handoff, failures, decisions, turns] = replies.map(([err, value]) => {
       if (err !== null) throw this.unavailable(err)
       return value
-    }) as [string[], string | null, string[], string | null]
+    }) as [string[], string | null, string[], string[], string | null]
     if (history.length === 0 && handoff === null && decisions.length === 0) return null
-    return {
+    const snapshot: ConversationSnapshot = {
       conversationId,
       history: history.map(item => JSON.parse(item) as HistoryEntry),
       handoff: toRecord(handoff),
       turns: Math.max(Number(turns ?? 0), history.length),
       decisions: decisions.map(item => decodeDecision(item))
     }
+    if (failures.length > 0) snapshot.failures = failures.map(item => JSON.parse(item) as HandoffFailure)
+    return snapshot
   }
 
   async recordDecision (conversationId: string, record: DecisionRecord): Promise<void> {
@@ -139,16 +147,60 @@ export class RedisHistoryStore implements HistoryStore {
     const handoff: HandoffRecord = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
     const current = await this.command(async () =>
       await this.client.handoffClaim(this.keys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
-    return current === '' ? { acquired: true, claimId, handoff } : { acquired: false, handoff: toRecord(current) }
+    if (current !== '') return { acquired: false, handoff: toRecord(current) }
+    await this.touch(conversationId, 'pending')
+    return { acquired: true, claimId, handoff }
   }
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record: HandoffRecord = { state: 'done', at: new Date(this.now()).toISOString(), details }
-    await this.command(async () => await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
+    const recorded = await this.command(async () => await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
+    if (recorded === 1) await this.touch(conversationId, 'done')
   }
 
   async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId))
+    const released = await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId))
+    if (released === 1) await this.touch(conversationId, 'none')
+  }
+
+  async recordFailure (conversationId: string, failure: HandoffFailure): Promise<void> {
+    await this.command(async () =>
+      await this.client.handoffFailure(this.keys(conversationId).failures, JSON.stringify(failure), MAX_FAILURES, this.opts.ttlSeconds))
+  }
+
+  async listRecent (query: ListQuery): Promise<ConversationPage> {
+    const page = await this.command(async () => await this.index.page(query.state, query.offset, query.limit))
+    const rows = await Promise.all(page.entries.map(async ({ conversationId }) => {
+      const keys = this.keys(conversationId)
+      return await this.command(async () => await this.client.conversationSummary(keys.history, keys.handoff, keys.failures))
+    }))
+    const items: ConversationSummary[] = []
+    let total = page.total
+    const repairs: Array<Promise<void>> = []
+    page.entries.forEach(({ conversationId, at }, i) => {
+      const [events, last, handoff, failures] = rows[i] as [number, string, string, number]
+      const record = toRecord(handoff)
+      if (events === 0 && handoff === '') {
+        // Expired with its keys: the index forgets it.
+        repairs.push(this.index.forget(conversationId))
+        total--
+      } else if (query.state !== undefined && record.state !== query.state) {
+        // Filed under a stale state (a claim lapsed): file it where it is, keeping its activity time.
+        repairs.push(this.index.touch(conversationId, record.state, at))
+        total--
+      } else {
+        items.push({
+          conversationId,
+          lastActivity: new Date(at).toISOString(),
+          events,
+          last: last === '' ? null : JSON.parse(last) as HistoryEntry,
+          handoff: record,
+          failures
+        })
+      }
+    })
+    await Promise.all(repairs.map(async (repair) => { await repair.catch((err: unknown) => { this.indexFailed(err) }) }))
+    return { items, total: Math.max(total, items.length) }
   }
 
   async ping (): Promise<void> {
@@ -165,15 +217,34 @@ export class RedisHistoryStore implements HistoryStore {
     this.client.disconnect()
   }
 
-  private keys (conversationId: string): { history: string, handoff: string, turns: string, decisions: string, message: (id: string) => string } {
+  /** A conversation's keys, all under its {id} hash tag: one Cluster slot for every script and transaction. */
+  private keys (conversationId: string): ConversationKeys {
     const base = `conv:{${conversationId}}`
     return {
       history: `${base}:history`,
       handoff: `${base}:handoff`,
+      failures: `${base}:failures`,
       turns: `${base}:turns`,
       decisions: `${base}:decisions`,
       message: (id) => `${base}:msg:${id}`
     }
+  }
+
+  /** Index upkeep: its failure is logged, never passed on (the conversation's own keys are already written). */
+  private async touch (conversationId: string, state: HandoffState | null): Promise<void> {
+    try {
+      await this.index.touch(conversationId, state)
+      this.indexHealthy = true
+    } catch (err) {
+      this.indexFailed(err)
+    }
+  }
+
+  private indexFailed (err: unknown): void {
+    const first = this.indexHealthy
+    this.indexHealthy = false
+    // While Redis is away altogether its own warning says enough.
+    if (first && this.reachable) this.opts.log?.warn({ err: this.unavailable(err) }, 'recent-conversations index not updated; the console list may lag')
   }
 
   /** Runs one Redis command; its failure goes through unavailable(). */
@@ -206,41 +277,4 @@ function toRecord (json: string | null): HandoffRecord {
   if (json === null || json === '') return { state: 'none' }
   const { claimId: _claimId, ...record } = JSON.parse(json) as StoredHandoff
   return record
-}
-
-// express-session style store for @fastify/session on the same Redis, under `<prefix>session:<id>`.
-class RedisSessionStore implements SessionStore {
-  constructor (
-    private readonly client: Redis,
-    private readonly defaultTtlSeconds: number,
-    private readonly now: () => number,
-    private readonly unavailable: (err: unknown) => Error
-  ) {}
-
-  set (sessionId: string, session: Session, callback: (err?: unknown) => void): void {
-    const ttlMs = this.ttlMs(session)
-    const key = `session:${sessionId}`
-    const done = ttlMs > 0
-      ? this.client.set(key, JSON.stringify(session), 'PX', ttlMs)
-      : this.client.del(key)
-    done.then(() => { callback() }, (err: unknown) => { callback(this.unavailable(err)) })
-  }
-
-  get (sessionId: string, callback: (err: unknown, result?: Session | null) => void): void {
-    this.client.get(`session:${sessionId}`).then(
-      (json) => { callback(null, json === null ? null : JSON.parse(json) as Session) },
-      (err: unknown) => { callback(this.unavailable(err)) })
-  }
-
-  destroy (sessionId: string, callback: (err?: unknown) => void): void {
-    this.client.del(`session:${sessionId}`).then(() => { callback() }, (err: unknown) => { callback(this.unavailable(err)) })
-  }
-
-  /** Until the cookie expires; without one, the history TTL. */
-  private ttlMs (session: Session): number {
-    const cookie = session.cookie as { expires?: Date | string | null, originalMaxAge?: number | null } | undefined
-    if (cookie?.expires !== undefined && cookie.expires !== null) return new Date(cookie.expires).getTime() - this.now()
-    if (typeof cookie?.originalMaxAge === 'number') return cookie.originalMaxAge
-    return this.defaultTtlSeconds * 1000
-  }
 }

@@ -1,10 +1,13 @@
 // The store-agnostic interface behind the history-store decorator. Every operation is atomic for one
 // conversation, so concurrent webhooks for it never lose an append or claim a handoff twice.
 import type { SessionStore } from '@fastify/session'
-import type { ConversationSnapshot, HandoffRecord, HandoffState, HistoryEntry } from '../schemas/conversation.js'
+import type {
+  ConversationPage, ConversationSnapshot, ConversationSummary, HandoffFailure, HandoffRecord, HandoffState, HistoryEntry, ListQuery
+} from '../schemas/conversation.js'
 import type { DecisionRecord } from '../schemas/decision.js'
 
-export type { ConversationSnapshot, HandoffRecord, HandoffState, HistoryEntry }
+export type { ConversationPage, ConversationSnapshot, ConversationSummary, HandoffFailure, HandoffRecord, HandoffState, HistoryEntry, ListQuery }
+export { MAX_FAILURES } from '../schemas/conversation.js'
 
 export interface AppendResult {
   /** events kept for the conversation after this append */
@@ -38,6 +41,10 @@ export interface HistoryStore {
   claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
   completeHandoff: (conversationId: string, claimId: string, details: Record<string, unknown>) => Promise<void>
   releaseHandoff: (conversationId: string, claimId: string) => Promise<void>
+  /** keeps a failed handoff attempt for operators (bounded, expiring with the conversation) */
+  recordFailure: (conversationId: string, failure: HandoffFailure) => Promise<void>
+  /** recent conversations by last activity, newest first; bounded by maxConversations and the TTL */
+  listRecent: (query: ListQuery) => Promise<ConversationPage>
   /** browser cookie sessions (operator routes) kept on the same store */
   readonly sessions: SessionStore
   ping: () => Promise<void>
