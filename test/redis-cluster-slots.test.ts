@@ -55,12 +55,12 @@ t.test('store operations, the index and console sessions run on a Redis Cluster 
   t.equal(b?.failures?.length, 1)
   t.equal(b?.turns, 7, 'turns count past the history kept')
   t.same(b?.decisions.map(d => d.ruleId), ['confidence_below_threshold'])
-  t.same((await store.append('a', entry('a7'), 2)).recent.map(e => e.text), ['a6', 'a7'], 'the append answers with the newest entries')
   const page = await store.listRecent({ offset: 0, limit: 10 })
   t.same(page.items.map(i => i.conversationId), ['b', 'd', 'c'], 'capped at three, newest activity first')
   t.same((await store.listRecent({ state: 'done', offset: 0, limit: 10 })).items.map(i => i.conversationId), ['b'])
   await admin.del('handoff:conv:{c}:history')
   t.same((await store.listRecent({ state: 'none', offset: 0, limit: 10 })).items.map(i => i.conversationId), ['d'], 'repairs too')
+  t.same((await store.append('a', entry('a7'), 2)).recent.map(e => e.text), ['a6', 'a7'], 'the append answers with the newest entries')
 
   // The whole service on it: webhooks, a handoff, a console session.
   const { app } = await buildWithSimulator(t, { envOverrides: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'svc:' } })
