@@ -1,7 +1,9 @@
-// Compact encodings for the stores: one flat string per item instead of a tree of objects keeps 100k
-// conversations small. A decision is stored as a positional JSON list without its reason (written again
-// from the facts on read); in the embedded store every decision after a conversation's first is stored as
-// its difference from that first one, so a typical bot turn costs a dozen characters.
+// Compact encodings for the stores: flat strings instead of trees of objects keep 100k conversations small.
+// A decision is stored as a positional JSON list without its reason (written again from the facts on read).
+// The embedded store keeps a conversation's audit trail as a list of such strings, every one after the first
+// stored as its difference from the first: a typical bot turn costs a dozen characters. (One string for the
+// whole trail would hold less, but rewriting it on every decision leaves old-generation garbage that costs
+// more resident memory than it saves.)
 import { explain, actionOf } from '../policy/decision.js'
 import { RULES, type DecisionRecord } from '../schemas/decision.js'
 
@@ -81,4 +83,22 @@ export function decodeDecision (encoded: string, base?: Fields): DecisionRecord 
 function outcomeCode (outcome: string): number | string {
   const code = OUTCOMES.indexOf(outcome)
   return code === -1 ? outcome : code
+}
+
+/** Adds a decision to a trail (first whole, the rest as differences), keeping at most `max` (trimmed in batches: a new first one means re-encoding the rest). */
+export function appendToTrail (trail: string[], decision: DecisionRecord, max: number): string[] {
+  trail.push(trail.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(trail[0] as string)))
+  if (trail.length <= max + Math.max(4, Math.ceil(max / 4))) return trail
+  const kept = readTrail(trail, max)
+  const first = encodeDecision(kept[0] as DecisionRecord)
+  const fields = decisionFields(first)
+  return [first, ...kept.slice(1).map(d => encodeDecision(d, fields))]
+}
+
+/** The newest `max` decisions of a trail, oldest first. */
+export function readTrail (trail: readonly string[] | undefined, max: number): DecisionRecord[] {
+  if (trail === undefined || trail.length === 0 || max <= 0) return []
+  const base = decisionFields(trail[0] as string)
+  const from = Math.max(0, trail.length - max)
+  return trail.slice(from).map((line, i) => i + from === 0 ? decodeDecision(line) : decodeDecision(line, base))
 }

@@ -12,7 +12,7 @@ import {
   type HandoffFailure, type HandoffRecord, type HistoryEntry, type HistoryLimits, type HistoryStore, type ListQuery
 } from './types.js'
 import type { DecisionRecord } from '../schemas/decision.js'
-import { decisionFields, decodeDecision, encodeDecision, flat } from './compact.js'
+import { appendToTrail, flat, readTrail } from './compact.js'
 
 interface ConversationRecord {
   /** compact entries (see encode): one string each instead of four objects keeps 100k conversations small */
@@ -20,8 +20,8 @@ interface ConversationRecord {
   handoff: HandoffRecord
   /** events recorded over the conversation's life */
   turns: number
-  /** the audit trail, encoded: the first decision whole, the others relative to it */
-  decisions?: string[]
+  /** the audit trail, encoded (see appendToTrail) */
+  decisions: string[] | undefined
   claimId?: string
   claimExpiresAt?: number
   /** messageIds recorded, oldest first, with when each may be forgotten */
@@ -36,6 +36,11 @@ const MAX_MESSAGE_IDS = 1000
 
 /** Shared by every record without a handoff (callers get copies); frozen so it cannot change for all. */
 const NO_HANDOFF: HandoffRecord = Object.freeze({ state: 'none' })
+
+/** The audit trail field is there from the start, so V8 keeps it inside the object rather than in a property array of its own. */
+function newRecord (): ConversationRecord {
+  return { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0, decisions: undefined }
+}
 
 type EncodedEntry = [event: string, intent: string, confidence: number, text: string, timestamp: string, messageId?: string]
 
@@ -87,7 +92,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   async append (conversationId: string, entry: HistoryEntry, tail = 0): Promise<AppendResult> {
-    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0 }
+    const record = this.conversations.peek(conversationId) ?? newRecord()
     this.lapseClaim(record)
     const duplicate = entry.messageId !== undefined && this.seen(record, entry.messageId)
     if (!duplicate) {
@@ -116,7 +121,7 @@ export class MemoryHistoryStore implements HistoryStore {
       history: record.history.map(decode),
       handoff: { ...record.handoff },
       turns: record.turns,
-      decisions: this.decisionsOf(record)
+      decisions: readTrail(record.decisions, this.maxDecisions)
     }
     if (record.failures !== undefined) snapshot.failures = record.failures.map(f => ({ ...f }))
     return snapshot
@@ -125,19 +130,11 @@ export class MemoryHistoryStore implements HistoryStore {
   async recordDecision (conversationId: string, decision: DecisionRecord): Promise<void> {
     const record = this.conversations.peek(conversationId)
     if (record === undefined || this.maxDecisions === 0) return
-    const decisions = record.decisions ?? (record.decisions = [])
-    // The first is stored whole, the others as their difference from it.
-    decisions.push(decisions.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(decisions[0] as string)))
-    // Trimmed in batches: dropping the first means encoding the others against a new first one.
-    if (decisions.length > this.maxDecisions + Math.max(4, Math.ceil(this.maxDecisions / 4))) {
-      const kept = this.decisionsOf(record)
-      const base = encodeDecision(kept[0] as DecisionRecord)
-      record.decisions = [base, ...kept.slice(1).map(d => encodeDecision(d, decisionFields(base)))]
-    }
+    record.decisions = appendToTrail(record.decisions ?? [], decision, this.maxDecisions)
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
-    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0 }
+    const record = this.conversations.peek(conversationId) ?? newRecord()
     this.lapseClaim(record)
     if (record.handoff.state !== 'none') {
       return { acquired: false, handoff: { ...record.handoff } }
@@ -151,7 +148,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
-    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0 }
+    const record = this.conversations.peek(conversationId) ?? newRecord()
     if (record.handoff.state === 'done') return
     if (record.claimId !== undefined && record.claimId !== claimId) return
     const { claimedAt } = record.handoff
@@ -218,15 +215,6 @@ export class MemoryHistoryStore implements HistoryStore {
 
   get size (): number {
     return this.conversations.size
-  }
-
-  /** The newest maxDecisions decisions, oldest first. */
-  private decisionsOf (record: ConversationRecord): DecisionRecord[] {
-    const lines = record.decisions ?? []
-    if (lines.length === 0) return []
-    const base = decisionFields(lines[0] as string)
-    const from = Math.max(0, lines.length - this.maxDecisions)
-    return lines.slice(from).map((line, i) => i + from === 0 ? decodeDecision(line) : decodeDecision(line, base))
   }
 
   /** Whether messageId was recorded before; remembers it if not. */
