@@ -2,7 +2,7 @@
 // handoff as recorded (the Genesys calls made and their outcome) and any failed attempts.
 import type { Policy } from '../policy/compile.js'
 import { evaluate } from '../policy/evaluate.js'
-import type { Action, RuleId } from '../schemas/decision.js'
+import type { Decision } from '../schemas/decision.js'
 import type { ConversationSnapshot, HandoffFailure, HandoffRecord, HistoryEntry } from '../store/types.js'
 import { confidenceChart } from './chart.js'
 import { durationMs, formatConfidence, formatDuration, formatTime } from './format.js'
@@ -44,10 +44,7 @@ interface RowNotes {
   failedHere: HandoffFailure[]
 }
 
-interface ShownDecision {
-  action: Action
-  reason: string
-  ruleId: RuleId
+type ShownDecision = Pick<Decision, 'action' | 'reason' | 'ruleId'> & {
   /** the policy version that decided; null: not in the audit trail, decided now by the live policy */
   recordedBy: string | null
 }
