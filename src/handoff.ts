@@ -1,33 +1,61 @@
-// One webhook event end to end: record it, decide, and hand the conversation off exactly once, even when
-// several instances receive events for the same conversation at the same time.
+// One event end to end (a webhook, or a Bot Connector turn): record it, decide, and hand the conversation off
+// exactly once, even when several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { maskSensitive } from './context-packet.js'
 import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
-import type { Log } from './logger.js'
+import { TransferOutcomeUnknownError } from './genesys/errors.js'
+import { errorFields, type Log } from './logger.js'
 import type { Policy } from './policy/compile.js'
 import { auditRecord } from './policy/decision.js'
-import type { ConversationHistory } from './policy/evaluate.js'
+import type { ForcedHandoff } from './policy/evaluate.js'
+import { historyBefore } from './policy/history.js'
 import type { PolicyRuntime } from './policy/runtime.js'
 import type { Decision, DecisionRecord } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
 import type { AppendResult, HandoffFailure, HistoryStore } from './store/types.js'
+import { PendingCompletions } from './store/pending-completions.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { Telemetry } from './telemetry.js'
 
 /** Handoff-record outcome of a conversation found ended: every later event for it answers 409. */
 export const CONVERSATION_ENDED = 'conversation_ended'
 
+/**
+ * Where a handoff went, as its record keeps it: what a flow needs to transfer on a later event. An unset
+ * priority or language is absent rather than null, so a Data Action's defaults apply to it.
+ */
+export interface RouteFields {
+  queueId?: string
+  skillIds?: string[]
+  priority?: number
+  languageId?: string
+  /** the rule that decided (stable id) */
+  reason?: string
+  /** short masked context, from the flow strategy */
+  summary?: string
+}
+
 type Outcome =
-  | { status: 'bot_continuing', conversationId: string, decision: Decision }
-  | { status: 'handoff_initiated', conversationId: string, decision: Decision, [field: string]: unknown }
-  | { status: 'handed_off', conversationId: string, handoff: HandoffRecord }
+  | { status: 'bot_continuing', action: 'CONTINUE_BOT', reason: string, conversationId: string, decision: Decision }
+  | { status: 'handoff_initiated', action: 'HANDOFF', reason: string, conversationId: string, decision: Decision, [field: string]: unknown }
+  | ({ status: 'handed_off', action: 'HANDOFF', conversationId: string, handoff: HandoffRecord } & RouteFields)
 
 /** `duplicate` marks a redelivered messageId: answered as usual, recorded only once. */
 export type HandoffResult = Outcome & { duplicate?: true }
 
+export interface HandleOptions {
+  /** decide and record only (the flow strategy): the caller's Architect flow transfers */
+  flow?: boolean
+  /** hand off whatever the confidence (the bot asked for it, or could not answer) */
+  force?: ForcedHandoff
+}
+
 export interface HandoffServiceOptions {
   store: HistoryStore
   strategy: HandoffStrategy
+  /** the strategy for flow-based handoffs (HandleOptions.flow) */
+  flowStrategy?: HandoffStrategy
   /** decides every event (and evaluates the shadow policy beside it) */
   policy: Pick<PolicyRuntime, 'live' | 'window' | 'decide'>
   deadlineMs: number
@@ -36,6 +64,12 @@ export interface HandoffServiceOptions {
   /** how often to look at a claim another instance holds */
   pollIntervalMs?: number
   telemetry?: Telemetry
+  /** for what happens outside a request (completions recorded late) */
+  log?: Log
+  /** how long a completion the store did not take is kept and retried (default 24 h) */
+  completionRetentionMs?: number
+  /** store message text as received; by default card numbers, e-mail addresses and phone numbers are masked */
+  storeRawText?: boolean
   now?: () => number
 }
 
@@ -50,11 +84,21 @@ export class HandoffService {
   private readonly claimTtlMs: number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
   private readonly inflight = new Map<string, Promise<Outcome>>()
+  /** handoffs done in Genesys that the store did not take: answered from here until it does */
+  private readonly unrecorded: PendingCompletions
 
   constructor (opts: HandoffServiceOptions) {
     this.opts = opts
     this.now = opts.now ?? Date.now
     this.claimTtlMs = opts.deadlineMs + (opts.claimGraceMs ?? 5000)
+    this.unrecorded = new PendingCompletions({
+      store: opts.store, maxAgeMs: opts.completionRetentionMs ?? 86_400_000, log: opts.log, telemetry: opts.telemetry, now: this.now
+    })
+  }
+
+  /** Stops retrying unrecorded completions (one last attempt each). */
+  async close (): Promise<void> {
+    await this.unrecorded.close()
   }
 
   /** the live escalation policy */
@@ -62,24 +106,36 @@ export class HandoffService {
     return this.opts.policy.live
   }
 
-  async handle (received: MessagingEvent, ctx: HandleContext): Promise<HandoffResult> {
+  async handle (received: MessagingEvent, ctx: HandleContext, opts: HandleOptions = {}): Promise<HandoffResult> {
     // One conversation, one key, whatever case the sender writes its UUID in.
     const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
     // The append answers with the newest entries too: the policy's history without a second read.
-    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()), this.opts.policy.window + 1)
-    const outcome = await this.respond(event, appended, ctx)
+    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now(), this.opts.storeRawText === true), this.opts.policy.window + 1)
+    const outcome = await this.respond(event, appended, ctx, opts)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }
 
-  private async respond (event: MessagingEvent, appended: AppendResult, ctx: HandleContext): Promise<Outcome> {
+  /** Records the event without deciding (a turn the bot could not answer, when that must not hand off). */
+  async record (received: MessagingEvent): Promise<AppendResult> {
+    const event = { ...received, conversationId: received.conversationId.toLowerCase() }
+    return await this.opts.store.append(event.conversationId, toEntry(event, this.now(), this.opts.storeRawText === true))
+  }
+
+  /** The conversation's handoff state (none when nothing is recorded). */
+  async handoffState (conversationId: string): Promise<HandoffRecord> {
+    return (await this.opts.store.get(conversationId.toLowerCase()))?.handoff ?? { state: 'none' }
+  }
+
+  private async respond (event: MessagingEvent, appended: AppendResult, ctx: HandleContext, opts: HandleOptions): Promise<Outcome> {
     const { conversationId } = event
-    const { handoff } = appended
+    const { duplicate } = appended
+    const handoff = this.known(conversationId, appended.handoff)
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
     // The runtime publishes the decision (and the shadow's) on telemetry.
     const { decision, shadow, disagrees } = this.opts.policy.decide({
-      conversationId, history: historyBefore(appended, event.messageId), event, log: ctx.log
+      conversationId, history: historyBefore(appended, event.messageId), event, log: ctx.log, force: opts.force
     })
     ctx.log.info({
       conversationId,
@@ -90,14 +146,16 @@ export class HandoffService {
       reason: decision.reason,
       ruleId: decision.ruleId,
       policyVersion: decision.policyVersion,
-      turn: decision.turn
+      turn: decision.turn,
+      // a redelivered messageId: decided again (a handoff it wanted may still be pending), recorded once
+      ...(duplicate ? { duplicate: true } : {})
     }, 'decision')
 
     let outcome = 'error'
     try {
-      const result: Outcome = handoff.state === 'none' && decision.action === 'CONTINUE_BOT'
-        ? { status: 'bot_continuing', conversationId, decision }
-        : await this.settle(conversationId, handoff, decision, ctx)
+      const result = handoff.state === 'none' && decision.action === 'CONTINUE_BOT'
+        ? continuing(conversationId, decision)
+        : await this.settle(conversationId, handoff, decision, ctx, this.strategyFor(opts))
       outcome = result.status
       return result
     } catch (err) {
@@ -110,7 +168,7 @@ export class HandoffService {
         outcome,
         at: new Date(this.now()).toISOString(),
         messageId: event.messageId,
-        duplicate: appended.duplicate,
+        duplicate,
         shadow: disagrees ? shadow : null
       }), ctx)
     }
@@ -121,15 +179,21 @@ export class HandoffService {
     try {
       await this.opts.store.recordDecision(conversationId, record)
     } catch (err) {
-      ctx.log.warn({ conversationId, err }, 'decision not kept in the audit trail')
+      ctx.log.warn({ conversationId, ...errorFields(err) }, 'decision not kept in the audit trail')
     }
+  }
+
+  private strategyFor (opts: HandleOptions): HandoffStrategy {
+    if (opts.flow !== true) return this.opts.strategy
+    if (this.opts.flowStrategy === undefined) throw new Error('flow-based handoff requested but no flow strategy is configured')
+    return this.opts.flowStrategy
   }
 
   /**
    * Drives the conversation's handoff to an outcome: run it here, join the run on this instance, or wait
    * (bounded by the handoff deadline) for another instance's claim to finish, be released or lapse.
    */
-  private async settle (conversationId: string, initial: HandoffRecord, decision: Decision, ctx: HandleContext): Promise<Outcome> {
+  private async settle (conversationId: string, initial: HandoffRecord, decision: Decision, ctx: HandleContext, strategy: HandoffStrategy): Promise<Outcome> {
     const { store } = this.opts
     // One deadline for the whole event: waiting for another instance and any attempt of our own.
     const deadline = this.now() + this.opts.deadlineMs
@@ -138,10 +202,10 @@ export class HandoffService {
       if (handoff.state === 'done') return settled(conversationId, handoff)
       if (handoff.state === 'none') {
         // Released or lapsed: an event that wants a handoff takes the claim; others carry on with the bot.
-        if (decision.action !== 'HANDOFF') return { status: 'bot_continuing', conversationId, decision }
+        if (decision.action !== 'HANDOFF') return continuing(conversationId, decision)
         if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, 1)
         const claim = await store.claimHandoff(conversationId, this.claimTtlMs)
-        if (claim.acquired && claim.claimId !== undefined) return await this.run(conversationId, claim.claimId, decision, deadline, ctx)
+        if (claim.acquired && claim.claimId !== undefined) return await this.run(conversationId, claim.claimId, decision, deadline, ctx, strategy)
         handoff = claim.handoff
         continue
       }
@@ -153,12 +217,18 @@ export class HandoffService {
         if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, this.retryAfterSeconds(handoff))
         await sleep(this.opts.pollIntervalMs ?? 50)
       }
-      handoff = (await store.get(conversationId))?.handoff ?? { state: 'none' }
+      handoff = this.known(conversationId, (await store.get(conversationId))?.handoff)
     }
   }
 
-  private async run (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
-    const running = this.execute(conversationId, claimId, decision, deadline, ctx)
+  /** The store's record, unless this instance knows of a completion the store has not taken yet. */
+  private known (conversationId: string, stored: HandoffRecord | undefined): HandoffRecord {
+    if (stored?.state === 'done') return stored
+    return this.unrecorded.get(conversationId) ?? stored ?? { state: 'none' }
+  }
+
+  private async run (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext, strategy: HandoffStrategy): Promise<Outcome> {
+    const running = this.execute(conversationId, claimId, decision, deadline, ctx, strategy)
     this.inflight.set(conversationId, running)
     try {
       return await running
@@ -168,8 +238,8 @@ export class HandoffService {
     }
   }
 
-  private async execute (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
-    const { store, strategy } = this.opts
+  private async execute (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext, strategy: HandoffStrategy): Promise<Outcome> {
+    const { store } = this.opts
     const target = decision.target ?? this.opts.policy.live.target
     const started = this.now()
     let retries = 0
@@ -185,45 +255,55 @@ export class HandoffService {
         history: snapshot?.history ?? [],
         onRetry: (e) => {
           retries++
-          ctx.log.warn({ conversationId, ...e }, 'retrying Genesys call')
+          ctx.log.warn({ conversationId, operation: e.operation, genesysStatus: e.statusCode, transportCode: e.code, attempt: e.attempt, delayMs: e.delayMs }, 'retrying Genesys call')
         }
       })
     } catch (err) {
       if (err instanceof ConversationEndedError) {
         // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
-        await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
-          .catch((storeErr: unknown) => { ctx.log.error({ conversationId, err: storeErr }, 'conversation ended but not recorded; the claim lapses on its own') })
+        await this.complete(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name }, ctx)
         this.opts.telemetry?.publish('handoff', { outcome: 'conversation_ended', durationMs: this.now() - started })
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err
       }
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
-      ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
-      // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
-      // too, the claim lapses on its own after its ttl. The failure is kept for operators.
+      ctx.log.warn({ conversationId, ...errorFields(err), durationMs: this.now() - started }, 'handoff failed')
+      // Release the claim so the caller's retry can hand off: no handoff is lost. A transfer Genesys may
+      // still be handling keeps it until the Retry-After, so no other event transfers meanwhile. If the
+      // store is away too, the claim lapses on its own after its ttl. The failure is kept for operators.
+      const holdMs = err instanceof TransferOutcomeUnknownError ? err.retryAfterSeconds * 1000 : 0
       await Promise.all([
-        store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
-          ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
+        store.releaseHandoff(conversationId, claimId, holdMs).catch((releaseErr: unknown) => {
+          ctx.log.warn({ conversationId, ...errorFields(releaseErr) }, 'could not release the handoff claim; it lapses on its own')
         }),
         store.recordFailure(conversationId, failureRecord(err, this.now(), retries)).catch((recordErr: unknown) => {
-          ctx.log.warn({ conversationId, err: recordErr }, 'handoff failure not recorded')
+          ctx.log.warn({ conversationId, ...errorFields(recordErr) }, 'handoff failure not recorded')
         })
       ])
       throw err
     }
-    try {
-      await store.completeHandoff(conversationId, claimId, result.details)
-    } catch (err) {
-      // The routing update happened: say so. Until the claim lapses no other event hands off again.
-      ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
-    }
+    await this.complete(conversationId, claimId, result.details, ctx)
     this.opts.telemetry?.publish('handoff', { outcome: 'success', durationMs: this.now() - started })
     for (const warning of result.warnings ?? []) {
       this.opts.telemetry?.publish('handoffWarning', { warning })
       ctx.log.warn({ conversationId, strategy: strategy.name, warning }, 'handoff initiated with a warning')
     }
     ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
-    return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
+    return { status: 'handoff_initiated', action: 'HANDOFF', reason: decision.rule, conversationId, strategy: strategy.name, ...result.response, decision }
+  }
+
+  /**
+   * Records the handoff as done. If the store is away, this instance remembers it, answers from that memory
+   * and records it again with backoff; other instances wait on the claim meanwhile, and a claimant after a
+   * lapse reads Genesys first (platform-api).
+   */
+  private async complete (conversationId: string, claimId: string, details: Record<string, unknown>, ctx: HandleContext): Promise<void> {
+    try {
+      await this.opts.store.completeHandoff(conversationId, claimId, details)
+    } catch (err) {
+      ctx.log.error({ conversationId, err }, 'handoff settled but not recorded yet; kept here and recorded again with backoff')
+      this.unrecorded.add(conversationId, claimId, details)
+    }
   }
 
   /** Until another instance's claim would lapse, at least 1 s. */
@@ -234,28 +314,29 @@ export class HandoffService {
   }
 }
 
-/** The answer for a conversation whose handoff is settled: handed off, or ended (409). */
+function continuing (conversationId: string, decision: Decision): Outcome {
+  return { status: 'bot_continuing', action: 'CONTINUE_BOT', reason: decision.rule, conversationId, decision }
+}
+
+/** The answer for a conversation whose handoff is settled: handed off (with where to), or ended (409). */
 function settled (conversationId: string, handoff: HandoffRecord): Outcome {
   if (handoff.details?.outcome === CONVERSATION_ENDED) {
     throw new ConversationEndedError(conversationId, String(handoff.details.reason ?? 'ended earlier'))
   }
-  return { status: 'handed_off', conversationId, handoff }
+  return { status: 'handed_off', action: 'HANDOFF', conversationId, ...routeFields(handoff.details ?? {}), handoff }
 }
 
-/**
- * The conversation before this event, from the entries the append answered with. A redelivery was
- * recorded the first time: its history ends before that entry (or, when the entry is out of sight, where
- * the conversation stands).
- */
-function historyBefore ({ recent, turns, duplicate }: AppendResult, messageId: string | undefined): ConversationHistory {
-  let end = recent.length
-  if (!duplicate) end -= 1
-  else if (messageId !== undefined) {
-    const at = recent.findLastIndex(e => e.messageId === messageId)
-    if (at >= 0) end = at
-  }
-  end = Math.max(0, end)
-  return { events: recent.slice(0, end), turns: Math.max(0, turns - (recent.length - end)) }
+/** The routing target a handoff record keeps, field by field (records written by older versions lack some). */
+export function routeFields (details: Record<string, unknown>): RouteFields {
+  const { queueId, skillIds, priority, languageId, reason, summary } = details
+  const route: RouteFields = {}
+  if (typeof queueId === 'string') route.queueId = queueId
+  if (Array.isArray(skillIds) && skillIds.every(s => typeof s === 'string')) route.skillIds = skillIds
+  if (typeof priority === 'number' && Number.isInteger(priority)) route.priority = priority
+  if (typeof languageId === 'string') route.languageId = languageId
+  if (typeof reason === 'string') route.reason = reason
+  if (typeof summary === 'string') route.summary = summary
+  return route
 }
 
 /** What operators see of a failed attempt: the caller's error code and message, nothing internal. */
@@ -269,11 +350,13 @@ function failureRecord (err: unknown, now: number, retries: number): HandoffFail
   }
 }
 
-function toEntry (event: MessagingEvent, now: number): HistoryEntry {
+function toEntry (event: MessagingEvent, now: number, raw: boolean): HistoryEntry {
+  const text = event.text ?? ''
   return {
     event: event.event,
     intent: { intent: event.intent?.intent ?? 'unknown', confidence: event.intent?.confidence ?? 0 },
-    text: event.text ?? '',
+    // Masked before it is stored: the history outlives the conversation (HISTORY_TTL_SECONDS) and is shown to operators.
+    text: raw ? text : maskSensitive(text),
     timestamp: new Date(now).toISOString(),
     ...(event.messageId !== undefined ? { messageId: event.messageId } : {})
   }

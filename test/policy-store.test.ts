@@ -32,7 +32,7 @@ function decision (turn: number, extra: Partial<DecisionRecord> = {}): DecisionR
 async function stores (t: Parameters<typeof uniquePrefix>[0]): Promise<Array<[string, HistoryStore, () => Promise<number>]>> {
   let now = 1_000_000
   const memory = new MemoryHistoryStore({ ...LIMITS, now: () => now })
-  const redis = new RedisHistoryStore({ ...LIMITS, url: SHARED_REDIS_URL, keyPrefix: uniquePrefix(t), commandTimeoutMs: 1000, connectTimeoutMs: 1000 })
+  const redis = new RedisHistoryStore({ ...LIMITS, target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: uniquePrefix(t), commandTimeoutMs: 1000, connectTimeoutMs: 1000 })
   if (!await redis.connect()) throw new Error(`Redis not reachable at ${SHARED_REDIS_URL}`)
   t.teardown(async () => { await redis.close() })
   return [

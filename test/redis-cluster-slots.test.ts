@@ -21,7 +21,7 @@ t.test('store operations, the index and console sessions run on a Redis Cluster 
     'the server does refuse keys of two slots in one script')
 
   const store = new RedisHistoryStore({
-    url: redis.url, keyPrefix: 'handoff:', commandTimeoutMs: 2000, connectTimeoutMs: 2000, maxEvents: 5, ttlSeconds: 600, maxConversations: 3
+    target: { kind: 'single', url: redis.url }, keyPrefix: 'handoff:', commandTimeoutMs: 2000, connectTimeoutMs: 2000, maxEvents: 5, ttlSeconds: 600, maxConversations: 3
   })
   t.teardown(async () => { await store.close() })
   t.equal(await store.connect(), true)

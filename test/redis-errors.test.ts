@@ -17,7 +17,7 @@ const MESSAGE_ID = 'msg-7f3c2a91-private'
 
 function store (t: { teardown: (fn: () => unknown) => void }, prefix: string): RedisHistoryStore {
   const s = new RedisHistoryStore({
-    url: SHARED_REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
+    target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
   })
   t.teardown(async () => { await s.close() })
   return s

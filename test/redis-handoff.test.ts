@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, ROUTING_METADATA } from './helper.js'
-import { eventually, rawClient, redisEnv, uniquePrefix } from './redis-helper.js'
+import { eventually, rawClient, redisEnv, SHARED_REDIS_URL, uniquePrefix } from './redis-helper.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
 
 type Sim = Awaited<ReturnType<typeof buildWithSimulator>>['sim']
@@ -82,7 +82,7 @@ t.test('a claim held by a crashed instance expires; until then callers get 503 w
   const id = newConversationId()
   // The crashed instance: took the claim, then vanished without completing or releasing it.
   const crashed = new RedisHistoryStore({
-    url: 'redis://127.0.0.1:6379', keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
+    target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10
   })
   t.equal(await crashed.connect(), true)
   const claim = await crashed.claimHandoff(id, 1500)

@@ -25,7 +25,7 @@ async function makeStore (t: Teardown, kind: Kind, c: Clock, limits: Partial<His
   const all: HistoryLimits = { maxEvents: 10, ttlSeconds: 3600, maxConversations: 10_000, ...limits }
   if (kind === 'memory') return { store: new MemoryHistoryStore({ ...all, now: c.now }) }
   const prefix = uniquePrefix(t)
-  const store = new RedisHistoryStore({ ...all, url: SHARED_REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 2000, connectTimeoutMs: 2000, now: c.now })
+  const store = new RedisHistoryStore({ ...all, target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 2000, connectTimeoutMs: 2000, now: c.now })
   t.teardown(async () => { await store.close() })
   if (!await store.connect()) throw new Error('Redis is not reachable on ' + SHARED_REDIS_URL)
   return { store, prefix }

@@ -1,6 +1,6 @@
 // What the policy's decisions mean beyond their shape (src/schemas/decision.ts): the action each rule takes,
 // the reason it gives, the record the audit trail keeps, and when a shadow decision disagrees.
-import type { Action, Decision, DecisionRecord, Evidence, RoutingTarget, RuleId } from '../schemas/decision.js'
+import { RULES, type Action, type Decision, type DecisionRecord, type Evidence, type PolicyRuleId, type RoutingTarget } from '../schemas/decision.js'
 
 export interface AuditInput {
   decision: Decision
@@ -42,13 +42,18 @@ export interface ReasonFacts {
   evidence?: Evidence
 }
 
+/** Whether a rule id is one of the policy's own (else the way in forced the handoff). */
+export function isPolicyRule (ruleId: string): ruleId is PolicyRuleId {
+  return (RULES as readonly string[]).includes(ruleId)
+}
+
 /** The action each rule takes. */
-export function actionOf (ruleId: RuleId): Action {
+export function actionOf (ruleId: PolicyRuleId): Action {
   return ruleId === 'intent_never' || ruleId === 'confidence_meets_threshold' ? 'CONTINUE_BOT' : 'HANDOFF'
 }
 
 /** The reason a rule gives, written from the facts alone (so a stored decision can be explained again). */
-export function explain (ruleId: RuleId, f: ReasonFacts): string {
+export function explain (ruleId: PolicyRuleId, f: ReasonFacts): string {
   switch (ruleId) {
     case 'intent_never': return `intent '${f.intent}' never hands off`
     case 'intent_always': return `intent '${f.intent}' always hands off`

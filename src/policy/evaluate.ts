@@ -14,7 +14,7 @@
 import type { Policy } from './compile.js'
 import { actionOf, explain } from './decision.js'
 import type { HistoryEntry } from '../schemas/conversation.js'
-import type { Decision, Evidence, RoutingTarget, RuleId } from '../schemas/decision.js'
+import type { Decision, Evidence, PolicyRuleId, RoutingTarget } from '../schemas/decision.js'
 import type { MessagingEvent } from '../schemas/messaging.js'
 
 /** The event being decided: missing intent counts as 'unknown', missing confidence as 0. */
@@ -34,14 +34,45 @@ export interface ConversationHistory {
 
 export const NO_HISTORY: ConversationHistory = Object.freeze({ events: Object.freeze([]) })
 
-export function evaluate (policy: Policy, history: ConversationHistory, event: PolicyEvent): Decision {
+/** Why a handoff is made whatever the policy's rules say: the bot asked for it, or it could not answer. */
+export interface ForcedHandoff {
+  /** stable rule id, e.g. bot_unavailable */
+  rule: string
+  reason: string
+}
+
+/** What every decision on this event shares. */
+function facts (policy: Policy, history: ConversationHistory, event: PolicyEvent): {
+  intent: string
+  confidence: number
+  turn: number
+  rule: ReturnType<Policy['intentRule']>
+  threshold: number
+  intentTarget: RoutingTarget
+} {
   const intent = event.intent?.intent ?? 'unknown'
-  const confidence = event.intent?.confidence ?? 0
-  const turn = (history.turns ?? history.events.length) + 1
   const rule = policy.intentRule(intent)
-  const threshold = rule?.threshold ?? policy.threshold
-  const intentTarget = rule?.target ?? policy.target
-  const decided = (ruleId: RuleId, target: RoutingTarget | null, evidence?: Evidence): Decision => ({
+  return {
+    intent,
+    confidence: event.intent?.confidence ?? 0,
+    turn: (history.turns ?? history.events.length) + 1,
+    rule,
+    threshold: rule?.threshold ?? policy.threshold,
+    intentTarget: rule?.target ?? policy.target
+  }
+}
+
+/** A handoff the way in decided, not the rules (recorded like any other decision): to where the intent's handoffs go. */
+export function forcedDecision (policy: Policy, history: ConversationHistory, event: PolicyEvent, forced: ForcedHandoff): Decision {
+  const { intent, confidence, turn, threshold, intentTarget } = facts(policy, history, event)
+  return {
+    action: 'HANDOFF', intent, confidence, threshold, rule: forced.rule, ruleId: forced.rule, reason: forced.reason, target: intentTarget, policyVersion: policy.version, turn
+  }
+}
+
+export function evaluate (policy: Policy, history: ConversationHistory, event: PolicyEvent): Decision {
+  const { intent, confidence, turn, rule, threshold, intentTarget } = facts(policy, history, event)
+  const decided = (ruleId: PolicyRuleId, target: RoutingTarget | null, evidence?: Evidence): Decision => ({
     action: actionOf(ruleId),
     intent,
     confidence,

@@ -5,7 +5,7 @@
 import { PolicyError, type Policy } from './compile.js'
 import { disagree } from './decision.js'
 import type { Decision } from '../schemas/decision.js'
-import { evaluate, type ConversationHistory, type PolicyEvent } from './evaluate.js'
+import { evaluate, forcedDecision, type ConversationHistory, type ForcedHandoff, type PolicyEvent } from './evaluate.js'
 import { loadPolicy } from './load.js'
 import type { Log } from '../logger.js'
 import type { PolicyDefaults } from '../schemas/policy.js'
@@ -30,6 +30,8 @@ export interface DecideInput {
   history: ConversationHistory
   event: PolicyEvent
   log: Log
+  /** the way in hands off whatever the rules say (both policies then only choose the target) */
+  force?: ForcedHandoff
 }
 
 export interface Evaluation {
@@ -71,10 +73,11 @@ export class PolicyRuntime {
     return [this.opts.file, this.opts.shadowFile].filter((f): f is string => f !== null)
   }
 
-  decide ({ conversationId, history, event, log }: DecideInput): Evaluation {
+  decide ({ conversationId, history, event, log, force }: DecideInput): Evaluation {
     const { live, shadow: candidate } = this.policies
-    const decision = evaluate(live, history, event)
-    const shadow = candidate === null ? null : evaluate(candidate, history, event)
+    const decideWith = (policy: Policy): Decision => force === undefined ? evaluate(policy, history, event) : forcedDecision(policy, history, event, force)
+    const decision = decideWith(live)
+    const shadow = candidate === null ? null : decideWith(candidate)
     const disagrees = shadow !== null && disagree(decision, shadow)
     if (disagrees) {
       log.info({ conversationId, turn: decision.turn, live: verdict(decision), shadow: verdict(shadow) }, 'shadow policy disagrees')

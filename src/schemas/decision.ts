@@ -8,7 +8,7 @@ export const ACTIONS = ['HANDOFF', 'CONTINUE_BOT'] as const
 export const ActionSchema = Type.Enum(ACTIONS)
 export type Action = Static<typeof ActionSchema>
 
-/** Rule ids, in the order the policy tries them (src/policy/evaluate.ts); stable for reporting and metrics. */
+/** The policy's rule ids, in the order it tries them (src/policy/evaluate.ts); stable for reporting and metrics. */
 export const RULES = [
   'intent_never',
   'intent_always',
@@ -19,8 +19,14 @@ export const RULES = [
   'max_bot_turns',
   'confidence_meets_threshold'
 ] as const
-export const RuleIdSchema = Type.Enum(RULES, { description: 'the rule that decided, stable for reporting' })
-export type RuleId = Static<typeof RuleIdSchema>
+export const PolicyRuleIdSchema = Type.Enum(RULES)
+export type PolicyRuleId = Static<typeof PolicyRuleIdSchema>
+
+/** One of the policy's rules, or why the way in handed off whatever the policy says (e.g. bot_unavailable). */
+const RuleIdSchema = Type.String({
+  description: "the rule that decided, stable for reporting: one of the escalation policy's rules, or for a handoff the way in " +
+    'forced whatever the policy says, its reason (bot_requested_handoff, bot_unavailable, store_unavailable, ...)'
+})
 
 const Id = Type.String({ minLength: 1, maxLength: 200 })
 
@@ -49,7 +55,7 @@ export const DecisionSchema = Type.Object({
   intent: Type.String(),
   confidence: Type.Number(),
   threshold: Type.Number({ description: 'the confidence threshold that applies to this intent' }),
-  rule: Type.Enum(RULES, { description: 'same as ruleId (kept for earlier clients)' }),
+  rule: Type.String({ description: 'same as ruleId (kept for earlier clients)' }),
   ruleId: RuleIdSchema,
   reason: Type.String(),
   target: Type.Union([RoutingTargetSchema, Type.Null()]),

@@ -1,10 +1,11 @@
 // Compact encodings for the stores: flat strings instead of trees of objects keep 100k conversations small.
-// A decision is stored as a positional JSON list without its reason (written again from the facts on read).
+// A decision is stored as a positional JSON list without its reason (written again from the facts on read;
+// only a handoff the way in forced keeps its reason).
 // The embedded store keeps a conversation's audit trail as a list of such strings, every one after the first
 // stored as its difference from the first: a typical bot turn costs a dozen characters. (One string for the
 // whole trail would hold less, but rewriting it on every decision leaves old-generation garbage that costs
 // more resident memory than it saves.)
-import { explain, actionOf } from '../policy/decision.js'
+import { actionOf, explain, isPolicyRule } from '../policy/decision.js'
 import { RULES, type DecisionRecord } from '../schemas/decision.js'
 
 /** V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it. */
@@ -16,12 +17,13 @@ export function flat (encoded: string): string {
 const OUTCOMES = ['bot_continuing', 'handoff_initiated', 'handed_off']
 
 // Positions: at, turn, confidence (always given; relative to the base for at and turn), then fields that are
-// null when equal to the base's: rule, outcome, intent, event, threshold, policyVersion, target, then
-// messageId, duplicate, evidence, shadow (null when absent). Trailing nulls are left out.
+// null when equal to the base's: rule (index in RULES, or a forced handoff's rule id), outcome, intent, event,
+// threshold, policyVersion, target, then messageId, duplicate, evidence, shadow, reason (null when absent;
+// reason only for a forced handoff). Trailing nulls are left out.
 export type Fields = [
-  at: number, turn: number, confidence: number, rule?: number | null, outcome?: number | string | null, intent?: string | null,
+  at: number, turn: number, confidence: number, rule?: number | string | null, outcome?: number | string | null, intent?: string | null,
   event?: string | null, threshold?: number | null, version?: string | null, target?: DecisionRecord['target'], messageId?: string | null,
-  duplicate?: 1 | null, evidence?: DecisionRecord['evidence'] | null, shadow?: DecisionRecord['shadow'] | null
+  duplicate?: 1 | null, evidence?: DecisionRecord['evidence'] | null, shadow?: DecisionRecord['shadow'] | null, reason?: string | null
 ]
 
 /** The positional fields of a stored decision (a base is read this way to encode others against it). */
@@ -36,7 +38,7 @@ export function encodeDecision (d: DecisionRecord, base?: Fields): string {
     Date.parse(d.at) - (base?.[0] ?? 0),
     d.turn - (base?.[1] ?? 0),
     d.input.confidence,
-    changed(RULES.indexOf(d.ruleId), base?.[3] ?? undefined),
+    changed(isPolicyRule(d.ruleId) ? RULES.indexOf(d.ruleId) : d.ruleId, base?.[3] ?? undefined),
     changed(outcomeCode(d.outcome), base?.[4] ?? undefined),
     changed(d.input.intent, base?.[5] ?? undefined),
     changed(d.input.event, base?.[6] ?? undefined),
@@ -46,20 +48,24 @@ export function encodeDecision (d: DecisionRecord, base?: Fields): string {
     d.messageId ?? null,
     d.duplicate === true ? 1 : null,
     d.evidence ?? null,
-    d.shadow ?? null
+    d.shadow ?? null,
+    isPolicyRule(d.ruleId) ? null : d.reason
   ]
   while (fields.length > 3 && fields[fields.length - 1] === null) fields.pop()
   return flat(JSON.stringify(fields).slice(1, -1))
 }
 
 export function decodeDecision (encoded: string, base?: Fields): DecisionRecord {
-  const [at, turn, confidence, rule, outcome, intent, event, threshold, version, target, messageId, duplicate, evidence, shadow] = decisionFields(encoded)
+  const [at, turn, confidence, rule, outcome, intent, event, threshold, version, target, messageId, duplicate, evidence, shadow, reason] = decisionFields(encoded)
   // A base stores every field: `?? base` only fills what this record left out.
   const from = <T>(value: T | null | undefined, baseValue: T | null | undefined): T => (value ?? baseValue) as T
-  const ruleId = RULES[from(rule, base?.[3])] as DecisionRecord['ruleId']
-  const action = actionOf(ruleId)
+  const code = from(rule, base?.[3])
+  // A policy rule by its index; anything else is the rule id of a handoff the way in forced.
+  const policyRule = typeof code === 'number' ? RULES[code] : undefined
+  const ruleId = policyRule ?? String(code)
+  const action = policyRule === undefined ? 'HANDOFF' : actionOf(policyRule)
   const input = { event: from(event, base?.[6]), intent: from(intent, base?.[5]), confidence }
-  const code = from(outcome, base?.[4])
+  const outcomeValue = from(outcome, base?.[4])
   const d: DecisionRecord = {
     at: new Date(at + (base?.[0] ?? 0)).toISOString(),
     turn: turn + (base?.[1] ?? 0),
@@ -72,11 +78,13 @@ export function decodeDecision (encoded: string, base?: Fields): DecisionRecord 
     threshold: from(threshold, base?.[7]),
     target: action === 'HANDOFF' ? target ?? base?.[9] ?? null : null,
     policyVersion: from(version, base?.[8]),
-    outcome: typeof code === 'number' ? OUTCOMES[code] ?? 'unknown' : code,
+    outcome: typeof outcomeValue === 'number' ? OUTCOMES[outcomeValue] ?? 'unknown' : outcomeValue,
     ...(evidence !== null && evidence !== undefined ? { evidence } : {}),
     ...(shadow !== null && shadow !== undefined ? { shadow } : {})
   }
-  d.reason = explain(ruleId, { intent: input.intent, confidence, threshold: d.threshold, turn: d.turn, ...(d.evidence !== undefined ? { evidence: d.evidence } : {}) })
+  d.reason = policyRule === undefined
+    ? reason ?? ''
+    : explain(policyRule, { intent: input.intent, confidence, threshold: d.threshold, turn: d.turn, ...(d.evidence !== undefined ? { evidence: d.evidence } : {}) })
   return d
 }
 

@@ -4,7 +4,7 @@
 // truth, and a listing re-files any entry it finds out of date (e.g. a claim that lapsed on its own).
 // On a Redis Cluster the index keys (one {index} hash tag) sit on a single slot, so one node carries every
 // index update; they are never touched by a conversation's scripts, which stay on the conversation's slot.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-connection.js'
 import type { HandoffState } from './types.js'
 
 /** Script argument per state; 0 keeps the state the conversation is filed under. */
@@ -23,7 +23,7 @@ export interface RecentIndexOptions {
 }
 
 export class RecentIndex {
-  constructor (private readonly client: Redis, private readonly opts: RecentIndexOptions) {}
+  constructor (private readonly client: RedisClient, private readonly opts: RecentIndexOptions) {}
 
   /** Files the conversation as active now (or at `at`), under `state`, or under its filed state when null. */
   async touch (conversationId: string, state: HandoffState | null, at = this.opts.now()): Promise<void> {

@@ -1,7 +1,8 @@
 // Lua scripts of the Redis store. Each is one round trip and atomic on the server. Scripts see KEYS already
-// namespaced by the client's keyPrefix. A conversation's keys share the {id} hash tag and the index's keys the
-// {index} tag, and no script mixes the two, so they all also run on a Redis Cluster.
-import type { Redis, Result } from 'ioredis'
+// namespaced by the client's keyPrefix. Each script names every key it touches in KEYS (never builds a key
+// name inside Lua); a conversation's keys share the {id} hash tag and the index's keys the {index} tag, and
+// no script mixes the two, so they all also run on a Redis Cluster.
+import type { Result } from 'ioredis'
 
 // KEYS: history, handoff, message marker, turns. ARGV: entry, maxEvents, ttlSeconds, hasMessageId,
 // dedupeTtlSeconds, recent. Returns { events kept, handoff record JSON or '', 1 if the messageId was seen
@@ -72,11 +73,15 @@ redis.call('SET', KEYS[1], done, 'EX', ARGV[3])
 return 1
 `
 
-// KEYS: handoff. ARGV: claimId. Only the claim's holder can release it.
+// KEYS: handoff. ARGV: claimId, hold ms. Only the claim's holder can release it; with a hold it lapses then.
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current).claimId == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  else
+    redis.call('DEL', KEYS[1])
+  end
   return 1
 end
 return 0
@@ -139,7 +144,7 @@ declare module 'ioredis' {
     handoffDecision: (decisions: string, record: string, maxDecisions: number, ttlSeconds: number) => Result<null, Context>
     handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
     handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
-    handoffRelease: (handoff: string, claimId: string) => Result<number, Context>
+    handoffRelease: (handoff: string, claimId: string, holdMs: number) => Result<number, Context>
     handoffFailure: (failures: string, failure: string, max: number, ttlSeconds: number) => Result<null, Context>
     conversationSummary: (history: string, handoff: string, failures: string) => Result<[number, string, string, number], Context>
     indexTouch: (all: string, none: string, pending: string, done: string, id: string, score: number, state: number,
@@ -147,14 +152,39 @@ declare module 'ioredis' {
   }
 }
 
-/** Defines every script as a command on the client. */
-export function defineScripts (client: Redis): void {
-  client.defineCommand('handoffAppend', { numberOfKeys: 4, lua: APPEND })
-  client.defineCommand('handoffDecision', { numberOfKeys: 1, lua: DECISION })
-  client.defineCommand('handoffClaim', { numberOfKeys: 1, lua: CLAIM })
-  client.defineCommand('handoffComplete', { numberOfKeys: 1, lua: COMPLETE })
-  client.defineCommand('handoffRelease', { numberOfKeys: 1, lua: RELEASE })
-  client.defineCommand('handoffFailure', { numberOfKeys: 1, lua: FAILURE })
-  client.defineCommand('conversationSummary', { numberOfKeys: 3, lua: SUMMARY })
-  client.defineCommand('indexTouch', { numberOfKeys: 4, lua: INDEX_TOUCH })
+/** Every script, registered as a command on the client (one Redis, a Cluster or a Sentinel-managed master). */
+export const REDIS_SCRIPTS = {
+  handoffAppend: { numberOfKeys: 4, lua: APPEND },
+  handoffDecision: { numberOfKeys: 1, lua: DECISION },
+  handoffClaim: { numberOfKeys: 1, lua: CLAIM },
+  handoffComplete: { numberOfKeys: 1, lua: COMPLETE },
+  handoffRelease: { numberOfKeys: 1, lua: RELEASE },
+  handoffFailure: { numberOfKeys: 1, lua: FAILURE },
+  conversationSummary: { numberOfKeys: 3, lua: SUMMARY },
+  indexTouch: { numberOfKeys: 4, lua: INDEX_TOUCH }
+} as const
+
+export interface ConversationKeys {
+  history: string
+  handoff: string
+  failures: string
+  /** events over the conversation's life */
+  turns: string
+  /** the audit trail of decisions */
+  decisions: string
+  /** marker of one delivered messageId */
+  message: (messageId: string) => string
+}
+
+/** Key names (before the client's prefix) of one conversation: one hash tag, so one cluster slot. */
+export function conversationKeys (conversationId: string): ConversationKeys {
+  const base = `conv:{${conversationId}}`
+  return {
+    history: `${base}:history`,
+    handoff: `${base}:handoff`,
+    failures: `${base}:failures`,
+    turns: `${base}:turns`,
+    decisions: `${base}:decisions`,
+    message: (id) => `${base}:msg:${id}`
+  }
 }

@@ -1,12 +1,12 @@
 // express-session style store for @fastify/session on the same Redis, under `<prefix>session:<id>`, so an
 // operator's session opened on one instance is accepted by every other.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-connection.js'
 import type { Session } from 'fastify'
 import type { SessionStore } from '@fastify/session'
 
 export class RedisSessionStore implements SessionStore {
   constructor (
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly defaultTtlSeconds: number,
     private readonly now: () => number,
     private readonly unavailable: (err: unknown) => Error

@@ -1,14 +1,16 @@
-// Shared store for several instances on one Redis. Each conversation operation is one Lua script (one round
-// trip, atomic on the server), so appends from any instance land in order and exactly one instance can hold
-// the handoff claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue)
+// Shared store for several instances on one Redis, a Redis Cluster or a Sentinel-managed master. Each
+// conversation operation is one Lua script (one round trip, atomic on the server, on the conversation's one
+// cluster slot), so appends from any instance land in order and exactly one instance can hold the handoff
+// claim. Every key carries an expiry. Commands fail fast while Redis is away (no offline queue)
 // and surface as StoreUnavailableError (503 + Retry-After); the client reconnects on its own. A separate
 // index (redis-index.ts) lists recent conversations; its upkeep never fails a conversation operation.
 import { randomUUID } from 'node:crypto'
-import { Redis, ReplyError } from 'ioredis'
+import { ReplyError } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SessionStore } from '@fastify/session'
 import { StoreUnavailableError } from '../errors.js'
-import { defineScripts } from './redis-scripts.js'
+import { connectWithin, createRedisClient, pingAll, reviveWhenEnded, type RedisClient, type RedisTarget } from './redis-connection.js'
+import { conversationKeys } from './redis-scripts.js'
 import { RecentIndex } from './redis-index.js'
 import { RedisSessionStore } from './redis-sessions.js'
 import { decodeDecision, encodeDecision } from './compact.js'
@@ -22,27 +24,19 @@ import {
 
 /** Seconds a caller is told to wait while Redis is away: about one reconnect attempt. */
 const RETRY_AFTER_SECONDS = 2
-/** Longest pause between reconnect attempts. */
-const MAX_RECONNECT_DELAY_MS = 2000
-/** Redis error replies that mean "not now" rather than "wrong request". */
-const TRANSIENT_REPLIES = ['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'NOREPLICAS', 'OOM']
+/**
+ * Redis error replies that mean "not now" rather than "wrong request". A cluster redirect (MOVED, ASK) only
+ * reaches us when the client could not follow it: the slot's master is down or the slot is moving.
+ */
+const TRANSIENT_REPLIES = ['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'NOREPLICAS', 'OOM', 'MOVED', 'ASK']
 
 export interface RedisStoreOptions extends HistoryLimits {
-  url: string
+  target: RedisTarget
   keyPrefix: string
   commandTimeoutMs: number
   connectTimeoutMs: number
   log?: FastifyBaseLogger
   now?: () => number
-}
-
-interface ConversationKeys {
-  history: string
-  handoff: string
-  failures: string
-  turns: string
-  decisions: string
-  message: (id: string) => string
 }
 
 interface StoredHandoff extends HandoffRecord {
@@ -52,30 +46,19 @@ interface StoredHandoff extends HandoffRecord {
 export class RedisHistoryStore implements HistoryStore {
   readonly sessions: SessionStore
   /** the underlying client (tests inspect keys and TTLs through it) */
-  readonly client: Redis
+  readonly client: RedisClient
   private readonly opts: RedisStoreOptions
   private readonly now: () => number
   private readonly index: RecentIndex
   private reachable = true
   private indexHealthy = true
+  private readonly stopReviving: () => void
 
   constructor (opts: RedisStoreOptions) {
     this.opts = opts
     this.now = opts.now ?? Date.now
-    this.client = new Redis(opts.url, {
-      keyPrefix: opts.keyPrefix,
-      lazyConnect: true,
-      connectTimeout: opts.connectTimeoutMs,
-      commandTimeout: opts.commandTimeoutMs,
-      // Fail fast while disconnected: a webhook gets a 503 now instead of waiting in a queue.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      // Keep reconnecting for as long as the process runs.
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-      // Concurrent webhooks share one write per event-loop tick.
-      enableAutoPipelining: true
-    })
-    defineScripts(this.client)
+    this.client = createRedisClient(opts.target, opts)
+    this.stopReviving = reviveWhenEnded(this.client)
     this.index = new RecentIndex(this.client, { ttlSeconds: opts.ttlSeconds, maxConversations: opts.maxConversations, now: this.now })
     // Without an 'error' listener a lost connection would crash the process; log the transitions only.
     this.client.on('error', (err: Error) => {
@@ -84,6 +67,8 @@ export class RedisHistoryStore implements HistoryStore {
       opts.log?.warn({ err }, 'Redis unreachable: webhooks answer 503 until it is back')
     })
     this.client.on('ready', () => {
+      // Each (re)connection may be to a Redis started with other settings: look at persistence again.
+      this.persistence().then((appendonly) => { logPersistence(opts.log, appendonly) }, () => {})
       if (this.reachable) return
       this.reachable = true
       opts.log?.info('Redis reachable again')
@@ -93,16 +78,11 @@ export class RedisHistoryStore implements HistoryStore {
 
   /** Connects, waiting at most connectTimeoutMs; false if Redis is not there yet (it keeps trying). */
   async connect (): Promise<boolean> {
-    try {
-      await this.client.connect()
-      return true
-    } catch {
-      return false
-    }
+    return await connectWithin(this.client, this.opts.connectTimeoutMs)
   }
 
   async append (conversationId: string, entry: HistoryEntry, recent = 0): Promise<AppendResult> {
-    const keys = this.keys(conversationId)
+    const keys = conversationKeys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
     // Sent alongside the append (one flush with auto-pipelining): an append never changes the handoff state.
@@ -115,7 +95,7 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
-    const keys = this.keys(conversationId)
+    const keys = conversationKeys(conversationId)
     const replies = await this.command(async () => await this.client.multi()
       .lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.failures, 0, -1).lrange(keys.decisions, 0, -1).get(keys.turns).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
@@ -139,14 +119,14 @@ export class RedisHistoryStore implements HistoryStore {
     const max = this.opts.maxDecisions ?? this.opts.maxEvents
     if (max === 0) return
     await this.command(async () =>
-      await this.client.handoffDecision(this.keys(conversationId).decisions, encodeDecision(record), max, this.opts.ttlSeconds))
+      await this.client.handoffDecision(conversationKeys(conversationId).decisions, encodeDecision(record), max, this.opts.ttlSeconds))
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
     const claimId = randomUUID()
     const handoff: HandoffRecord = { state: 'pending', claimedAt: new Date(this.now()).toISOString() }
     const current = await this.command(async () =>
-      await this.client.handoffClaim(this.keys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
+      await this.client.handoffClaim(conversationKeys(conversationId).handoff, JSON.stringify({ ...handoff, claimId }), Math.ceil(ttlMs)))
     if (current !== '') return { acquired: false, handoff: toRecord(current) }
     await this.touch(conversationId, 'pending')
     return { acquired: true, claimId, handoff }
@@ -154,24 +134,26 @@ export class RedisHistoryStore implements HistoryStore {
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
     const record: HandoffRecord = { state: 'done', at: new Date(this.now()).toISOString(), details }
-    const recorded = await this.command(async () => await this.client.handoffComplete(this.keys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
+    const recorded = await this.command(async () => await this.client.handoffComplete(conversationKeys(conversationId).handoff, claimId, JSON.stringify(record), this.opts.ttlSeconds))
     if (recorded === 1) await this.touch(conversationId, 'done')
   }
 
-  async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    const released = await this.command(async () => await this.client.handoffRelease(this.keys(conversationId).handoff, claimId))
-    if (released === 1) await this.touch(conversationId, 'none')
+  async releaseHandoff (conversationId: string, claimId: string, holdMs = 0): Promise<void> {
+    const hold = Math.max(0, Math.ceil(holdMs))
+    const released = await this.command(async () => await this.client.handoffRelease(conversationKeys(conversationId).handoff, claimId, hold))
+    // A held claim stays pending until it lapses; the index learns of that when it is next listed.
+    if (released === 1 && hold === 0) await this.touch(conversationId, 'none')
   }
 
   async recordFailure (conversationId: string, failure: HandoffFailure): Promise<void> {
     await this.command(async () =>
-      await this.client.handoffFailure(this.keys(conversationId).failures, JSON.stringify(failure), MAX_FAILURES, this.opts.ttlSeconds))
+      await this.client.handoffFailure(conversationKeys(conversationId).failures, JSON.stringify(failure), MAX_FAILURES, this.opts.ttlSeconds))
   }
 
   async listRecent (query: ListQuery): Promise<ConversationPage> {
     const page = await this.command(async () => await this.index.page(query.state, query.offset, query.limit))
     const rows = await Promise.all(page.entries.map(async ({ conversationId }) => {
-      const keys = this.keys(conversationId)
+      const keys = conversationKeys(conversationId)
       return await this.command(async () => await this.client.conversationSummary(keys.history, keys.handoff, keys.failures))
     }))
     const items: ConversationSummary[] = []
@@ -203,31 +185,29 @@ export class RedisHistoryStore implements HistoryStore {
     return { items, total: Math.max(total, items.length) }
   }
 
+  /**
+   * Whether Redis keeps its data across a restart (append-only file): 'unknown' when CONFIG is disabled
+   * (managed services) or Redis cannot be asked.
+   */
+  async persistence (): Promise<'yes' | 'no' | 'unknown'> {
+    try {
+      const reply = await this.client.config('GET', 'appendonly') as unknown
+      const value = Array.isArray(reply) ? reply[1] : undefined
+      return value === 'yes' || value === 'no' ? value : 'unknown'
+    } catch {
+      return 'unknown'
+    }
+  }
+
   async ping (): Promise<void> {
-    await this.command(async () => await this.client.ping())
+    await this.command(async () => { await pingAll(this.client) })
   }
 
   async close (): Promise<void> {
-    if (this.client.status === 'ready') {
-      try {
-        await this.client.quit()
-        return
-      } catch {}
-    }
+    this.stopReviving()
+    if (this.client.status === 'ready') await this.client.quit().catch(() => {})
+    // Also ends the helper connections QUIT leaves open (the sentinels watched for a failover).
     this.client.disconnect()
-  }
-
-  /** A conversation's keys, all under its {id} hash tag: one Cluster slot for every script and transaction. */
-  private keys (conversationId: string): ConversationKeys {
-    const base = `conv:{${conversationId}}`
-    return {
-      history: `${base}:history`,
-      handoff: `${base}:handoff`,
-      failures: `${base}:failures`,
-      turns: `${base}:turns`,
-      decisions: `${base}:decisions`,
-      message: (id) => `${base}:msg:${id}`
-    }
   }
 
   /** Index upkeep: its failure is logged, never passed on (the conversation's own keys are already written). */
@@ -270,6 +250,13 @@ export class RedisHistoryStore implements HistoryStore {
     const message = err instanceof Error ? err.message : String(err)
     return new StoreUnavailableError(/timed? ?out/i.test(message) ? 'Redis did not answer in time' : 'Redis unreachable', RETRY_AFTER_SECONDS)
   }
+}
+
+const PERSISTENCE_ADVICE = 'run Redis with appendonly yes (appendfsync everysec or always): a restart without it loses pending claims and finished-handoff records, and a later event may hand the conversation off again'
+
+function logPersistence (log: FastifyBaseLogger | undefined, appendonly: 'yes' | 'no' | 'unknown'): void {
+  if (appendonly === 'no') log?.warn({ appendonly, advice: PERSISTENCE_ADVICE }, 'redis persistence')
+  else log?.info({ appendonly, ...(appendonly === 'unknown' ? { advice: `CONFIG is not available to check it; ${PERSISTENCE_ADVICE}` } : {}) }, 'redis persistence')
 }
 
 /** The record without its claimId: the claim's proof of ownership stays with its holder. */

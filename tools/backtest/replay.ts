@@ -4,13 +4,12 @@
 // events the policies look back on, and is folded into the totals once it ends (an export), or once it
 // has been idle longer than the service keeps a conversation (events in time order).
 import type { Policy } from '../../src/policy/compile.js'
-import type { RuleId } from '../../src/schemas/decision.js'
 import { evaluate, type PastEvent } from '../../src/policy/evaluate.js'
 import type { ReplayEvent } from './input.js'
 
 export interface Handoff {
   turn: number
-  ruleId: RuleId
+  ruleId: string
   intent: string
   queueId: string
 }
@@ -30,7 +29,7 @@ export interface PolicyTotals {
   decisions: number
   conversations: number
   handedOff: number
-  byRule: Map<RuleId, number>
+  byRule: Map<string, number>
   /** per intent: events decided with it, and handoffs it triggered */
   intents: Map<string, { decisions: number, handoffs: number }>
   /** handoffs by the turn they happened at */

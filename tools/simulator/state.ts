@@ -1,6 +1,7 @@
 // In-memory state of the Genesys simulator: clients, issued tokens, conversations, recorded calls and
 // injected faults.
 import { randomBytes, randomUUID } from 'node:crypto'
+import type { Models } from 'purecloud-platform-client-v2'
 
 export interface Fault {
   /** HTTP method to match (any when absent) */
@@ -36,11 +37,8 @@ export interface SimParticipant {
   attributes: Record<string, string>
 }
 
-export interface SimRoutingData {
-  skillIds?: string[]
-  priority?: number
-  languageId?: string
-}
+/** The routing attributes set on a conversation (the fields of a RoutingConversationAttributesRequest). */
+export type SimRoutingData = Pick<Models.RoutingConversationAttributesRequest, 'skillIds' | 'priority' | 'languageId' | 'labelId'>
 
 export interface SimConversation {
   id: string
@@ -85,8 +83,13 @@ export interface SimulatorOptions {
   autoCreateConversations?: boolean
   /** answer 429 beyond this many API calls per token per minute (default: count only, never refuse) */
   rateLimitPerMinute?: number
+  /** routing queues by id → name (default: the demo queue); other ids answer 404 */
+  queues?: Record<string, string>
   now?: () => number
 }
+
+/** The queue the demo, the compose stack and .env.example hand off to. */
+export const DEMO_QUEUE = { id: 'c0ffee00-0000-4000-8000-000000000001', name: 'Support' }
 
 const RATE_WINDOW_MS = 60_000
 const DEFAULT_RATE_ALLOWED = 300
@@ -99,6 +102,8 @@ export class SimulatorState {
   autoCreateConversations: boolean
   rateLimitPerMinute: number | null
   readonly calls: RecordedCall[] = []
+  /** routing queues by id → name */
+  readonly queues: Map<string, string>
   tokenRequests = 0
   private readonly tokens = new Map<string, IssuedToken>()
   private readonly conversations = new Map<string, SimConversation>()
@@ -113,10 +118,18 @@ export class SimulatorState {
     this.queueDelayMs = opts.queueDelayMs ?? 50
     this.autoCreateConversations = opts.autoCreateConversations ?? true
     this.rateLimitPerMinute = opts.rateLimitPerMinute ?? null
+    this.queues = new Map(Object.entries(opts.queues ?? { [DEMO_QUEUE.id]: DEMO_QUEUE.name }))
     this.now = opts.now ?? Date.now
   }
 
-  /** Counts one API call for the token: the inin-ratelimit-* values, and whether it is over the limit. */
+  /** A queue as GET /api/v2/routing/queues/{id} shows it, or undefined. */
+  queue (id: string): Record<string, unknown> | undefined {
+    const name = this.queues.get(id)
+    if (name === undefined) return undefined
+    return { id, name, division: { id: 'home-division', name: 'Home' }, memberCount: 0, joinedMemberCount: 0, selfUri: `/api/v2/routing/queues/${id}` }
+  }
+
+  /** Counts one API call for the token: whether it is over the limit, and when the window resets. */
   countCall (token: string): { count: number, allowed: number, resetSeconds: number, limited: boolean } {
     const now = this.now()
     let window = this.rate.get(token)
@@ -180,11 +193,12 @@ export class SimulatorState {
     return true
   }
 
-  setAttributes (conversationId: string, participantId: string, attributes: Record<string, string>): SimRefusal | null {
+  /** Merges the attributes into the participant's; answers them all, or why not. */
+  setAttributes (conversationId: string, participantId: string, attributes: Record<string, string>): SimRefusal | { attributes: Record<string, string> } {
     const found = this.participant(conversationId, participantId)
     if ('status' in found) return found
     Object.assign(found.participant.attributes, attributes)
-    return null
+    return { attributes: found.participant.attributes }
   }
 
   transferToQueue (conversationId: string, participantId: string, queueId: string): SimRefusal | null {
@@ -206,24 +220,15 @@ export class SimulatorState {
     return null
   }
 
-  updateRouting (conversationId: string, routing: SimRoutingData): SimRefusal | null {
+  /** Merges the routing attributes; answers them all, or why not. */
+  updateRouting (conversationId: string, routing: SimRoutingData): SimRefusal | { routing: SimRoutingData } {
     const conversation = this.conversation(conversationId)
     if (conversation === undefined) return { status: 404, code: 'not.found', message: `Conversation ${conversationId} not found.` }
     if (!conversation.participants.some(p => p.purpose === 'acd' && p.state === 'connected')) {
       return { status: 400, code: 'bad.request', message: `Conversation ${conversationId} is not waiting in a queue; routing data can only change while it is queued.` }
     }
     conversation.routing = { ...conversation.routing, ...routing }
-    return null
-  }
-
-  /** The conversation as GET /api/v2/conversations/messages/{id} shows it. */
-  view (conversation: SimConversation): Record<string, unknown> {
-    return {
-      id: conversation.id,
-      startTime: conversation.startTime,
-      participants: conversation.participants.map(p => ({ ...p, attributes: { ...p.attributes }, messages: [] })),
-      ...(conversation.routing !== undefined ? { routingData: { ...conversation.routing } } : {})
-    }
+    return { routing: conversation.routing }
   }
 
   private advance (conversation: SimConversation): void {
