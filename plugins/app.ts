@@ -14,6 +14,7 @@ import genesysCheckPlugin from './genesys-check.js'
 import startupLogPlugin from './startup-log.js'
 import historyStorePlugin from './history-store.js'
 import handoffPlugin from './handoff.js'
+import policyPlugin from './policy.js'
 import botConnectorPlugin from './botconnector.js'
 import webhookRoutes from './routes/webhook.js'
 import botConnectorRoutes from './routes/botconnector.js'
@@ -97,6 +98,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
   await app.register(genesysCheckPlugin, { timers: opts.timers, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
+  await app.register(policyPlugin)
   await app.register(handoffPlugin)
   await app.register(botConnectorPlugin, { dispatcher: opts.botDispatcher, now: opts.now })
   await app.register(docsPlugin)

@@ -31,10 +31,7 @@ export default fp(async (app) => {
     store: app.historyStore,
     strategy,
     flowStrategy: flow,
-    policy: {
-      threshold: handoff.threshold,
-      target: { queueId: handoff.queueId, skillIds: handoff.skillIds, priority: handoff.priority, languageId: handoff.languageId }
-    },
+    policy: app.policy,
     deadlineMs: handoff.deadlineMs,
     storeRawText: app.config.history.storeRawText,
     telemetry: app.telemetry,
@@ -44,4 +41,4 @@ export default fp(async (app) => {
   }))
   // Runs before the store closes (onClose hooks run in reverse order of registration).
   app.addHook('onClose', async () => { await app.handoff.close() })
-}, { name: 'handoff', dependencies: ['config', 'telemetry', 'genesys-auth', 'history-store'] })
+}, { name: 'handoff', dependencies: ['config', 'telemetry', 'genesys-auth', 'history-store', 'policy'] })

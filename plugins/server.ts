@@ -13,6 +13,8 @@ export async function start (log: Logger): Promise<void> {
   app.log.level = app.config.logLevel
   closeWithGrace({
     delay: app.config.shutdownGraceMs,
+    // SIGHUP reloads the escalation policy files (plugins/policy.ts) instead of closing.
+    skip: app.policy.files.length > 0 ? ['SIGHUP'] : [],
     logger: { error: (message: unknown) => { log.error(typeof message === 'string' ? message : { err: message }, 'shutdown problem') } },
     onTimeout: (delay: number) => { log.error({ graceMs: delay }, 'shutdown grace period ran out; exiting with requests still in flight') }
   }, async ({ signal, err }) => {

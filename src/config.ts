@@ -91,6 +91,8 @@ export interface AppConfig {
     dedupeTtlSeconds: number
     /** store message text as received instead of with card numbers and e-mail addresses masked */
     storeRawText: boolean
+    /** decisions kept per conversation in its audit trail (0: none) */
+    maxDecisions: number
   }
   /** shared store for several instances; null → embedded memory store */
   redis: RedisConfig | null
@@ -130,6 +132,11 @@ export interface AppConfig {
     maxEventLoopDelayMs: number
     sampleIntervalMs: number
     retryAfterSeconds: number
+  }
+  /** escalation policy files (JSON or YAML); null: today's single threshold / no shadow */
+  policy: {
+    file: string | null
+    shadowFile: string | null
   }
 }
 
@@ -236,7 +243,8 @@ export function toAppConfig (env: Env): AppConfig {
       ttlSeconds: env.HISTORY_TTL_SECONDS,
       maxConversations: env.HISTORY_MAX_CONVERSATIONS,
       dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS,
-      storeRawText: env.STORE_RAW_TEXT
+      storeRawText: env.STORE_RAW_TEXT,
+      maxDecisions: env.HISTORY_MAX_DECISIONS
     },
     redis: redisConfig(env),
     session: {
@@ -275,6 +283,10 @@ export function toAppConfig (env: Env): AppConfig {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
       sampleIntervalMs: env.OVERLOAD_SAMPLE_INTERVAL_MS,
       retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS
+    },
+    policy: {
+      file: env.POLICY_FILE.trim() === '' ? null : env.POLICY_FILE.trim(),
+      shadowFile: env.SHADOW_POLICY_FILE.trim() === '' ? null : env.SHADOW_POLICY_FILE.trim()
     }
   }
 }

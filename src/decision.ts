@@ -1,58 +1,15 @@
-// The handoff decision: a pure function of the policy and the event, so it can be tested without a server.
-import type { Decision, RoutingTarget } from './schemas/decision.js'
+// The single-threshold decision: the escalation policy with nothing configured but the environment's
+// threshold and target. The policy engine lives in src/policy/; this keeps the short form for callers
+// (and tests) that have no file and no history.
+import { defaultPolicy } from './policy/compile.js'
+import { NO_HISTORY, evaluate, type PolicyEvent } from './policy/evaluate.js'
+import type { Decision } from './schemas/decision.js'
+import type { PolicyDefaults } from './schemas/policy.js'
 
-export interface Policy {
-  threshold: number
-  target: RoutingTarget
-}
+/** A threshold and a target: today's whole policy. */
+export type Policy = PolicyDefaults
 
-export interface IntentInput {
-  intent?: string
-  confidence?: number
-}
-
-export function decide (policy: Policy, intent: IntentInput | undefined): Decision {
-  const name = intent?.intent ?? 'unknown'
-  const confidence = intent?.confidence ?? 0
-  const { threshold } = policy
-  if (confidence < threshold) {
-    return {
-      action: 'HANDOFF',
-      intent: name,
-      confidence,
-      threshold,
-      rule: 'confidence_below_threshold',
-      reason: `intent '${name}' confidence ${confidence} is below threshold ${threshold}`,
-      target: policy.target
-    }
-  }
-  return {
-    action: 'CONTINUE_BOT',
-    intent: name,
-    confidence,
-    threshold,
-    rule: 'confidence_meets_threshold',
-    reason: `intent '${name}' confidence ${confidence} meets threshold ${threshold}`,
-    target: null
-  }
-}
-
-/** Why a handoff is made whatever the confidence: the bot asked for it, or it could not answer. */
-export interface ForcedHandoff {
-  /** stable rule id, e.g. bot_unavailable */
-  rule: string
-  reason: string
-}
-
-/** A HANDOFF decision that does not depend on the confidence (recorded like any other decision). */
-export function forcedHandoff (policy: Policy, intent: IntentInput | undefined, forced: ForcedHandoff): Decision {
-  return {
-    action: 'HANDOFF',
-    intent: intent?.intent ?? 'unknown',
-    confidence: intent?.confidence ?? 0,
-    threshold: policy.threshold,
-    rule: forced.rule,
-    reason: forced.reason,
-    target: policy.target
-  }
+/** One decision without history. Compiles the policy each call: for one-off use; services keep a compiled one. */
+export function decide (policy: Policy, intent: PolicyEvent['intent']): Decision {
+  return evaluate(defaultPolicy(policy), NO_HISTORY, { intent })
 }

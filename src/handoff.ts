@@ -1,12 +1,16 @@
 // One event end to end (a webhook, or a Bot Connector turn): record it, decide, and hand the conversation off
 // exactly once, even when several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { decide, forcedHandoff, type ForcedHandoff, type Policy } from './decision.js'
 import { maskSensitive } from './context-packet.js'
 import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
 import { TransferOutcomeUnknownError } from './genesys/errors.js'
 import { errorFields, type Log } from './logger.js'
-import type { Decision } from './schemas/decision.js'
+import type { Policy } from './policy/compile.js'
+import { auditRecord } from './policy/decision.js'
+import type { ForcedHandoff } from './policy/evaluate.js'
+import { historyBefore } from './policy/history.js'
+import type { PolicyRuntime } from './policy/runtime.js'
+import type { Decision, DecisionRecord } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
 import type { AppendResult, HandoffFailure, HistoryStore } from './store/types.js'
@@ -52,7 +56,8 @@ export interface HandoffServiceOptions {
   strategy: HandoffStrategy
   /** the strategy for flow-based handoffs (HandleOptions.flow) */
   flowStrategy?: HandoffStrategy
-  policy: Policy
+  /** decides every event (and evaluates the shadow policy beside it) */
+  policy: Pick<PolicyRuntime, 'live' | 'window' | 'decide'>
   deadlineMs: number
   /** how long a claim outlives its deadline before another instance may take it over */
   claimGraceMs?: number
@@ -96,16 +101,18 @@ export class HandoffService {
     await this.unrecorded.close()
   }
 
+  /** the live escalation policy */
   get policy (): Policy {
-    return this.opts.policy
+    return this.opts.policy.live
   }
 
   async handle (received: MessagingEvent, ctx: HandleContext, opts: HandleOptions = {}): Promise<HandoffResult> {
     // One conversation, one key, whatever case the sender writes its UUID in.
     const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
-    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now(), this.opts.storeRawText === true))
-    const outcome = await this.respond(event, this.known(conversationId, appended.handoff), appended.duplicate, ctx, opts)
+    // The append answers with the newest entries too: the policy's history without a second read.
+    const appended = await this.opts.store.append(conversationId, toEntry(event, this.now(), this.opts.storeRawText === true), this.opts.policy.window + 1)
+    const outcome = await this.respond(event, appended, ctx, opts)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }
 
@@ -120,12 +127,16 @@ export class HandoffService {
     return (await this.opts.store.get(conversationId.toLowerCase()))?.handoff ?? { state: 'none' }
   }
 
-  private async respond (event: MessagingEvent, handoff: HandoffRecord, duplicate: boolean, ctx: HandleContext, opts: HandleOptions): Promise<Outcome> {
+  private async respond (event: MessagingEvent, appended: AppendResult, ctx: HandleContext, opts: HandleOptions): Promise<Outcome> {
     const { conversationId } = event
+    const { duplicate } = appended
+    const handoff = this.known(conversationId, appended.handoff)
     if (handoff.state === 'done') return settled(conversationId, handoff)
 
-    const decision = opts.force !== undefined ? forcedHandoff(this.opts.policy, event.intent, opts.force) : decide(this.opts.policy, event.intent)
-    this.opts.telemetry?.publish('decision', { action: decision.action, intent: decision.intent })
+    // The runtime publishes the decision (and the shadow's) on telemetry.
+    const { decision, shadow, disagrees } = this.opts.policy.decide({
+      conversationId, history: historyBefore(appended, event.messageId), event, log: ctx.log, force: opts.force
+    })
     ctx.log.info({
       conversationId,
       intent: decision.intent,
@@ -133,12 +144,43 @@ export class HandoffService {
       threshold: decision.threshold,
       action: decision.action,
       reason: decision.reason,
+      ruleId: decision.ruleId,
+      policyVersion: decision.policyVersion,
+      turn: decision.turn,
       // a redelivered messageId: decided again (a handoff it wanted may still be pending), recorded once
       ...(duplicate ? { duplicate: true } : {})
     }, 'decision')
 
-    if (handoff.state === 'none' && decision.action === 'CONTINUE_BOT') return continuing(conversationId, decision)
-    return await this.settle(conversationId, handoff, decision, ctx, this.strategyFor(opts))
+    let outcome = 'error'
+    try {
+      const result = handoff.state === 'none' && decision.action === 'CONTINUE_BOT'
+        ? continuing(conversationId, decision)
+        : await this.settle(conversationId, handoff, decision, ctx, this.strategyFor(opts))
+      outcome = result.status
+      return result
+    } catch (err) {
+      outcome = err instanceof HttpError ? err.code : 'error'
+      throw err
+    } finally {
+      await this.audit(conversationId, auditRecord({
+        decision,
+        event: event.event,
+        outcome,
+        at: new Date(this.now()).toISOString(),
+        messageId: event.messageId,
+        duplicate,
+        shadow: disagrees ? shadow : null
+      }), ctx)
+    }
+  }
+
+  /** The audit trail is kept best effort: the event's answer stands whether or not it could be written. */
+  private async audit (conversationId: string, record: DecisionRecord, ctx: HandleContext): Promise<void> {
+    try {
+      await this.opts.store.recordDecision(conversationId, record)
+    } catch (err) {
+      ctx.log.warn({ conversationId, ...errorFields(err) }, 'decision not kept in the audit trail')
+    }
   }
 
   private strategyFor (opts: HandleOptions): HandoffStrategy {
@@ -198,7 +240,7 @@ export class HandoffService {
 
   private async execute (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext, strategy: HandoffStrategy): Promise<Outcome> {
     const { store } = this.opts
-    const target = decision.target ?? this.opts.policy.target
+    const target = decision.target ?? this.opts.policy.live.target
     const started = this.now()
     let retries = 0
     let result

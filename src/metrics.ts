@@ -41,6 +41,13 @@ export class ServiceMetrics {
   private readonly genesysRetries: Counter<'operation' | 'reason'>
   private readonly storeErrors: Counter<'operation'>
   private readonly tokenFetches: Counter
+  private readonly policyRules: Counter<'rule' | 'action'>
+  private readonly policyInfo: Gauge<'role' | 'version'>
+  private readonly policyReloads: Counter<'role' | 'result'>
+  private readonly shadowDecisions: Counter
+  private readonly shadowDisagreements: Counter<'live_action' | 'shadow_action'>
+  /** the policy version each role's info series carries */
+  private readonly policyVersions = new Map<string, string>()
   private readonly unrecordedCompletions: Gauge
   private readonly httpSeconds: Histogram<'method' | 'route' | 'status_code'>
   private readonly botCalls: Histogram<'operation' | 'outcome'>
@@ -107,6 +114,28 @@ export class ServiceMetrics {
     this.storeErrors = new Counter({
       name: 'history_store_errors_total', help: 'History store operations that failed', labelNames: ['operation'], registers
     })
+    // Policy labels come from fixed sets (rule ids, actions, roles, results), except the version: one per role.
+    this.policyRules = new Counter({
+      name: 'handoff_policy_rules_total', help: 'Decisions by the rule that decided and its action', labelNames: ['rule', 'action'], registers
+    })
+    this.policyInfo = new Gauge({
+      name: 'handoff_policy_info', help: 'The policy versions in use (value 1), live and shadow', labelNames: ['role', 'version'], registers
+    })
+    this.policyReloads = new Counter({
+      name: 'handoff_policy_reloads_total',
+      help: 'Policy file reloads by role and result (ok, unchanged, error: old policy kept)',
+      labelNames: ['role', 'result'],
+      registers
+    })
+    this.shadowDecisions = new Counter({
+      name: 'handoff_shadow_decisions_total', help: 'Events the shadow policy evaluated (never acted on)', registers
+    })
+    this.shadowDisagreements = new Counter({
+      name: 'handoff_shadow_disagreements_total',
+      help: 'Events where the shadow policy would have acted differently (another action, or another target: both HANDOFF)',
+      labelNames: ['live_action', 'shadow_action'],
+      registers
+    })
     this.unrecordedCompletions = new Gauge({
       name: 'handoff_completions_unrecorded',
       help: 'Handoffs done in Genesys that the store has not taken yet (kept and retried by this instance)',
@@ -117,7 +146,16 @@ export class ServiceMetrics {
   /** Counts what the service's modules publish. */
   subscribe (telemetry: Telemetry): void {
     telemetry.subscribe('webhook', ({ outcome }) => { this.webhooks.inc({ outcome }) })
-    telemetry.subscribe('decision', ({ action, intent }) => { this.decisions.inc({ action, intent: this.intentLabel(intent) }) })
+    telemetry.subscribe('decision', ({ action, intent, ruleId }) => {
+      this.decisions.inc({ action, intent: this.intentLabel(intent) })
+      this.policyRules.inc({ rule: ruleId, action })
+    })
+    telemetry.subscribe('shadowDecision', ({ liveAction, shadowAction, disagrees }) => {
+      this.shadowDecisions.inc()
+      if (disagrees) this.shadowDisagreements.inc({ live_action: liveAction, shadow_action: shadowAction })
+    })
+    telemetry.subscribe('policyLoaded', ({ role, version }) => { this.policyVersion(role, version) })
+    telemetry.subscribe('policyReload', ({ role, result }) => { this.policyReloads.inc({ role, result }) })
     telemetry.subscribe('handoff', ({ outcome, durationMs }) => { this.handoffSeconds.observe({ outcome }, durationMs / 1000) })
     telemetry.subscribe('handoffWarning', () => { this.handoffWarnings.inc() })
     telemetry.subscribe('genesysCall', ({ method, url, status }) => {
@@ -140,6 +178,18 @@ export class ServiceMetrics {
 
   get contentType (): string {
     return this.registry.contentType
+  }
+
+  /** One info series per role, carrying the version in use. */
+  private policyVersion (role: string, version: string | null): void {
+    const previous = this.policyVersions.get(role)
+    if (previous !== undefined) this.policyInfo.remove({ role, version: previous })
+    if (version === null) {
+      this.policyVersions.delete(role)
+      return
+    }
+    this.policyVersions.set(role, version)
+    this.policyInfo.set({ role, version }, 1)
   }
 
   private intentLabel (intent: string): string {

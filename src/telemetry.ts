@@ -4,8 +4,14 @@
 import diagnostics from 'node:diagnostics_channel'
 
 export interface TelemetryEvents {
-  /** a decision was made for an event */
-  decision: { action: string, intent: string }
+  /** the live policy decided an event (by the rule ruleId) */
+  decision: { action: string, intent: string, ruleId: string }
+  /** the shadow policy decided the same event beside the live one (never acted on) */
+  shadowDecision: { liveAction: string, shadowAction: string, disagrees: boolean }
+  /** a policy took effect (at startup or on reload); version null: no policy in that role */
+  policyLoaded: { role: 'live' | 'shadow', version: string | null }
+  /** a policy file was read again: ok (new version), unchanged, error (the previous policy stays) */
+  policyReload: { role: 'live' | 'shadow', result: 'ok' | 'unchanged' | 'error' }
   /** a handoff attempt ended */
   handoff: { outcome: 'success' | 'failure' | 'conversation_ended', durationMs: number }
   /** a handoff stands but something went wrong (e.g. the routing update after the transfer) */
@@ -35,8 +41,8 @@ export type BotCallOutcome = 'ok' | 'timeout' | 'error' | 'status' | 'invalid'
 export type TelemetryName = keyof TelemetryEvents
 
 const NAMES: TelemetryName[] = [
-  'decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'completionBacklog', 'webhook', 'httpRequest',
-  'botCall', 'botTurn'
+  'decision', 'shadowDecision', 'policyLoaded', 'policyReload', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry',
+  'tokenFetch', 'storeError', 'completionBacklog', 'webhook', 'httpRequest', 'botCall', 'botTurn'
 ]
 
 export class Telemetry {

@@ -6,11 +6,11 @@ import { conversationState, formatDuration, formatTime } from '../src/console/fo
 import { listPage } from '../src/console/list-page.js'
 import { LiveWindow, type Totals } from '../src/console/live.js'
 import { timelinePage } from '../src/console/timeline-page.js'
-import type { Policy } from '../src/decision.js'
+import { defaultPolicy } from '../src/policy/compile.js'
 import type { ConversationSnapshot } from '../src/store/types.js'
 import { HOSTILE } from './console-helper.js'
 
-const POLICY: Policy = { threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } }
+const POLICY = defaultPolicy({ threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } })
 
 function hostileSnapshot (): ConversationSnapshot {
   return {
@@ -28,6 +28,20 @@ function hostileSnapshot (): ConversationSnapshot {
       at: new Date(Date.UTC(2026, 10, 25, 12, 0, 4)).toISOString(),
       details: { strategy: HOSTILE[1], queueId: HOSTILE[0], warnings: [HOSTILE[3], HOSTILE[5]], [HOSTILE[2] as string]: HOSTILE[7], nested: { html: HOSTILE[0] } }
     },
+    turns: HOSTILE.length,
+    // The audit trail holds turn 2 only (recorded under another policy version); the others are decided again.
+    decisions: [{
+      at: new Date(Date.UTC(2026, 10, 25, 12, 0, 1)).toISOString(),
+      turn: 2,
+      input: { event: 'message', intent: HOSTILE[2] as string, confidence: 0.1 },
+      action: 'HANDOFF',
+      ruleId: 'human_request',
+      reason: `the customer asked for a human ('${HOSTILE[4] as string}')`,
+      threshold: 0.75,
+      target: { queueId: 'q', skillIds: [], priority: null, languageId: null },
+      policyVersion: 'f00df00df00d',
+      outcome: HOSTILE[1] as string
+    }],
     failures: [{ at: new Date(Date.UTC(2026, 10, 25, 12, 0, 2)).toISOString(), code: HOSTILE[5] as string, message: HOSTILE[0] as string, retries: 2 }]
   }
 }
@@ -57,6 +71,16 @@ t.test('a hostile transcript, intents, handoff details and failures render as in
   t.match(page, '&quot;&gt;&lt;img src=x onerror=&quot;window.pwned=2&quot;&gt;', 'details values')
   t.match(page, '&#39; onmouseover=&#39;window.pwned=3&#39; x=&#39;', 'detail keys')
   t.match(page, '{&quot;html&quot;:&quot;&lt;script&gt;', 'nested detail objects as escaped JSON')
+})
+
+t.test('the timeline shows the recorded decision for a turn, and the live policy\'s for turns without one', async t => {
+  const page = timelinePage({ snapshot: hostileSnapshot(), policy: POLICY }).value
+  const events = page.slice(page.indexOf('<h2>Events</h2>'), page.indexOf('<h2>Handoff record</h2>'))
+  const rows = events.split('<tr>\n<td').slice(1)
+  t.equal(rows.length, HOSTILE.length, 'one row per event')
+  t.match(rows[1], /HANDOFF[\s\S]*the customer asked for a human \(&#39;&#96;\$\{window\.pwned=5\}&#96;&#39;\)[\s\S]*human_request[\s\S]*policy f00df00df00d/)
+  t.match(rows[0], /confidence_below_threshold[\s\S]*not recorded: the live policy now/)
+  t.match(page, `version ${POLICY.version}`)
 })
 
 t.test('the list escapes intents too, and links only to encoded ids', async t => {

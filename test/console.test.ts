@@ -1,5 +1,6 @@
 // The operator console through the app: session rules, headers, pages and what they show.
 import t from 'tap'
+import { resolve } from 'node:path'
 import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent } from './helper.js'
 import { HOSTILE, SESSION_COOKIE, getPage, sessionCookie, signIn } from './console-helper.js'
 
@@ -189,6 +190,18 @@ t.test('the timeline of a handed-off conversation: events, decisions, rule, char
   const list = await getPage(app, '/console?state=done', value)
   t.match(list.body, `href="/console/conversations/${id}"`)
   t.match(list.body, 'billing_question')
+})
+
+t.test('under a policy file the timeline shows the rule each event was decided by, from the audit trail', async t => {
+  const policy = resolve(import.meta.dirname, '../examples/policy.example.yaml')
+  const { app } = await buildWithSimulator(t, { envOverrides: { POLICY_FILE: policy, HANDOFF_QUEUE_POLL_INTERVAL_MS: 10 } })
+  const id = newConversationId()
+  await postEvent(app, messagingEvent(id, 0.95, { text: 'hi', intent: { intent: 'greeting', confidence: 0.3 } }))
+  t.equal((await postEvent(app, messagingEvent(id, 0.99, { text: 'Can I talk to an agent?', intent: { intent: 'order_status', confidence: 0.99 } }))).json().status, 'handoff_initiated')
+  const body = (await getPage(app, `/console/conversations/${id}`, await sessionCookie(app))).body
+  const version = app.policy.live.version
+  t.match(body, new RegExp(`CONTINUE_BOT[\\s\\S]*intent_never<div class="muted">policy ${version}`), 'greeting never hands off, whatever the confidence')
+  t.match(body, new RegExp(`HANDOFF</span> <strong>→ handoff started</strong>[\\s\\S]*the customer asked for a human \\(&#39;agent&#39;\\)[\\s\\S]*human_request<div class="muted">policy ${version}`))
 })
 
 t.test('failed attempts show in the list and the timeline', async t => {

@@ -22,7 +22,7 @@ t.test('history comes back exactly as appended, whatever the text holds', async 
   ]
   for (const e of entries) await s.append('c1', e)
   const snapshot = await s.get('c1')
-  t.same(snapshot, { conversationId: 'c1', history: entries, handoff: { state: 'none' } })
+  t.same(snapshot, { conversationId: 'c1', history: entries, handoff: { state: 'none' }, turns: entries.length, decisions: [] })
 })
 
 t.test('only the newest maxEvents are kept, oldest first', async t => {

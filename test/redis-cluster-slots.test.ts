@@ -37,21 +37,37 @@ t.test('store operations, the index and console sessions run on a Redis Cluster 
   await store.releaseHandoff('b', claim.claimId ?? '')
   const again = await store.claimHandoff('b', 60_000)
   await store.completeHandoff('b', again.claimId ?? '', { strategy: 'platform-api', skillIds: [] })
+  await store.recordDecision('b', {
+    at: new Date().toISOString(),
+    turn: 8,
+    input: { event: 'message', intent: 'x', confidence: 0.5 },
+    action: 'HANDOFF',
+    ruleId: 'confidence_below_threshold',
+    reason: "intent 'x' confidence 0.5 is below threshold 0.75",
+    threshold: 0.75,
+    target: { queueId: 'q', skillIds: [], priority: null, languageId: null },
+    policyVersion: '0123456789ab',
+    outcome: 'handoff_initiated'
+  })
   const b = await store.get('b')
   t.equal(b?.history.length, 5)
   t.equal(b?.handoff.state, 'done')
   t.equal(b?.failures?.length, 1)
+  t.equal(b?.turns, 7, 'turns count past the history kept')
+  t.same(b?.decisions.map(d => d.ruleId), ['confidence_below_threshold'])
   const page = await store.listRecent({ offset: 0, limit: 10 })
   t.same(page.items.map(i => i.conversationId), ['b', 'd', 'c'], 'capped at three, newest activity first')
   t.same((await store.listRecent({ state: 'done', offset: 0, limit: 10 })).items.map(i => i.conversationId), ['b'])
   await admin.del('handoff:conv:{c}:history')
   t.same((await store.listRecent({ state: 'none', offset: 0, limit: 10 })).items.map(i => i.conversationId), ['d'], 'repairs too')
+  t.same((await store.append('a', entry('a7'), 2)).recent.map(e => e.text), ['a6', 'a7'], 'the append answers with the newest entries')
 
   // The whole service on it: webhooks, a handoff, a console session.
   const { app } = await buildWithSimulator(t, { envOverrides: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'svc:' } })
   const id = newConversationId()
   t.equal((await postEvent(app, messagingEvent(id, 0.9, { messageId: 'm1' }))).statusCode, 200)
   t.equal((await postEvent(app, messagingEvent(id, 0.1, { messageId: 'm2' }))).json().status, 'handoff_initiated')
+  t.same((await app.historyStore.get(id))?.decisions.map(d => d.outcome), ['bot_continuing', 'handoff_initiated'], 'the audit trail is written')
   const cookie = await sessionCookie(app)
   const list = await getPage(app, '/console', cookie)
   t.equal(list.statusCode, 200)

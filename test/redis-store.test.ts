@@ -64,7 +64,7 @@ t.test('history is bounded by HISTORY_MAX_EVENTS, keeping the latest', async t =
   t.equal(await redis.llen(`${prefix}conv:{${id}}:history`), 5)
 })
 
-t.test('every key carries an expiry: history, finished handoff, message marker, index, session', async t => {
+t.test('every key carries an expiry: history, turns, decisions, finished handoff, message marker, index, session', async t => {
   const prefix = uniquePrefix(t)
   const { app, sim } = await buildWithSimulator(t, {
     envOverrides: { ...redisEnv(prefix), HISTORY_TTL_SECONDS: 600, MESSAGE_DEDUPE_TTL_SECONDS: 120 }
@@ -81,7 +81,8 @@ t.test('every key carries an expiry: history, finished handoff, message marker, 
   const keys = await keysUnder(redis, prefix)
   const base = `${prefix}conv:{${id}}`
   t.same(keys.filter(k => !k.startsWith(`${prefix}session:`)),
-    [`${base}:handoff`, `${base}:history`, `${base}:msg:msg-1`, `${base}:msg:msg-2`, `${prefix}{index}:recent`, `${prefix}{index}:state:done`])
+    [`${base}:decisions`, `${base}:handoff`, `${base}:history`, `${base}:msg:msg-1`, `${base}:msg:msg-2`, `${base}:turns`,
+      `${prefix}{index}:recent`, `${prefix}{index}:state:done`])
   t.equal(keys.filter(k => k.startsWith(`${prefix}session:`)).length, 1, 'one session key')
   for (const key of keys) {
     const pttl = await redis.pttl(key)
@@ -89,6 +90,8 @@ t.test('every key carries an expiry: history, finished handoff, message marker, 
   }
   t.ok(await redis.pttl(`${base}:history`) <= 600_000)
   t.ok(await redis.pttl(`${base}:handoff`) <= 600_000)
+  t.ok(await redis.pttl(`${base}:decisions`) <= 600_000)
+  t.ok(await redis.pttl(`${base}:turns`) <= 600_000)
   t.ok(await redis.pttl(`${base}:msg:msg-1`) <= 120_000)
   t.ok(await redis.pttl(`${prefix}{index}:recent`) <= 600_000, 'the index expires like the conversations')
   const session = keys.find(k => k.startsWith(`${prefix}session:`)) ?? ''

@@ -193,7 +193,7 @@ t.test('redis: index keys share one hash tag and expire; conversation keys keep 
   await store.releaseHandoff('a', claim.claimId ?? '')
   const redis = rawClient(t)
   const keys = await keysUnder(redis, prefix ?? '')
-  t.same(keys, [`${prefix}conv:{a}:failures`, `${prefix}conv:{a}:history`, `${prefix}{index}:recent`, `${prefix}{index}:state:none`])
+  t.same(keys, [`${prefix}conv:{a}:failures`, `${prefix}conv:{a}:history`, `${prefix}conv:{a}:turns`, `${prefix}{index}:recent`, `${prefix}{index}:state:none`])
   for (const key of keys) {
     const ttl = await redis.ttl(key)
     t.ok(ttl > 0 && ttl <= 600, `${key} expires (${ttl} s)`)

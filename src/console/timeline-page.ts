@@ -1,6 +1,8 @@
 // One conversation: every recorded event with the decision and rule for it, the confidence over turns, the
 // handoff as recorded (the Genesys calls made and their outcome) and any failed attempts.
-import { decide, type Policy } from '../decision.js'
+import type { Policy } from '../policy/compile.js'
+import { evaluate } from '../policy/evaluate.js'
+import type { Decision } from '../schemas/decision.js'
 import type { ConversationSnapshot, HandoffFailure, HandoffRecord, HistoryEntry } from '../store/types.js'
 import { confidenceChart } from './chart.js'
 import { durationMs, formatConfidence, formatDuration, formatTime } from './format.js'
@@ -10,7 +12,7 @@ import { stateBadge } from './list-page.js'
 
 export interface TimelineView {
   snapshot: ConversationSnapshot
-  /** the policy decisions are shown under (today's policy: decisions are not stored per event) */
+  /** the live policy: it decides the events the audit trail holds no decision for */
   policy: Policy
 }
 
@@ -42,12 +44,27 @@ interface RowNotes {
   failedHere: HandoffFailure[]
 }
 
-function decisionCell (entry: HistoryEntry, handoff: HandoffRecord, policy: Policy, notes: RowNotes): SafeHtml {
+type ShownDecision = Pick<Decision, 'action' | 'reason' | 'ruleId'> & {
+  /** the policy version that decided; null: not in the audit trail, decided now by the live policy */
+  recordedBy: string | null
+}
+
+/** The decision for history entry i: the audit trail's for its turn (the last, after redeliveries), else the live policy's now. */
+function decisionFor (snapshot: ConversationSnapshot, i: number, policy: Policy): ShownDecision {
+  const { history, decisions } = snapshot
+  const turn = Math.max(snapshot.turns, history.length) - history.length + i + 1
+  const recorded = decisions.findLast(d => d.turn === turn)
+  if (recorded !== undefined) return { ...recorded, recordedBy: recorded.policyVersion }
+  const entry = history[i] as HistoryEntry
+  return { ...evaluate(policy, { events: history.slice(0, i), turns: turn - 1 }, { intent: entry.intent, text: entry.text }), recordedBy: null }
+}
+
+function decisionCell (entry: HistoryEntry, handoff: HandoffRecord, decision: ShownDecision, notes: RowNotes): SafeHtml {
   if (handoff.state === 'done' && handoff.at !== undefined && entry.timestamp > handoff.at) {
     return html`<td class="muted">after the handoff: none needed</td><td></td>`
   }
-  const decision = decide(policy, entry.intent)
-  return html`<td><span class="action-${decision.action}">${decision.action}</span>${notes.startedHere ? html` <strong>→ handoff started</strong>` : ''}${notes.failedHere.map(f => html` <strong class="bad">→ attempt failed (${f.code})</strong>`)}<div class="muted">${decision.reason}</div></td><td class="mono">${decision.rule}</td>`
+  const source = decision.recordedBy === null ? 'not recorded: the live policy now' : `policy ${decision.recordedBy}`
+  return html`<td><span class="action-${decision.action}">${decision.action}</span>${notes.startedHere ? html` <strong>→ handoff started</strong>` : ''}${notes.failedHere.map(f => html` <strong class="bad">→ attempt failed (${f.code})</strong>`)}<div class="muted">${decision.reason}</div></td><td class="mono">${decision.ruleId}<div class="muted">${source}</div></td>`
 }
 
 /** The recorded event an instant belongs to: the last one at or before it (-1 when none). */
@@ -111,7 +128,7 @@ export function timelinePage (view: TimelineView): SafeHtml {
 <h2>Confidence over turns</h2>
 ${confidenceChart(history.map(e => e.intent), policy.threshold)}
 <h2>Events</h2>
-<p class="muted">Decisions as the current policy makes them (threshold ${formatConfidence(policy.threshold)}).</p>
+<p class="muted">Decisions as the audit trail recorded them; an event without a record shows what the live policy (version ${policy.version}, default threshold ${formatConfidence(policy.threshold)}) decides now.</p>
 <table>
 <thead><tr><th class="num">#</th><th>Time</th><th>Event</th><th>Customer text</th><th>Intent</th><th class="num">Confidence</th><th>Decision</th><th>Rule</th></tr></thead>
 <tbody>
@@ -122,7 +139,7 @@ ${history.map((entry, i) => html`<tr>
 <td class="text">${entry.text}</td>
 <td>${entry.intent.intent}</td>
 <td class="num">${formatConfidence(entry.intent.confidence)}</td>
-${decisionCell(entry, handoff, policy, notes(i))}
+${decisionCell(entry, handoff, decisionFor(snapshot, i, policy), notes(i))}
 </tr>`)}
 </tbody>
 </table>

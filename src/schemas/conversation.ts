@@ -1,6 +1,7 @@
 // A conversation as the store keeps it: its recorded events and its once-only handoff state.
 import { Type, type Static } from 'typebox'
-import { ConversationId, EXAMPLE_ID } from './common.js'
+import { ConversationId, EXAMPLE_ID, EXAMPLE_QUEUE_ID } from './common.js'
+import { DecisionRecordSchema, EXAMPLE_POLICY_VERSION } from './decision.js'
 
 export const HistoryEntrySchema = Type.Object({
   event: Type.String(),
@@ -37,12 +38,27 @@ export const ConversationSnapshotSchema = Type.Object({
   conversationId: Type.String(),
   history: Type.Array(HistoryEntrySchema),
   handoff: HandoffRecordSchema,
+  turns: Type.Integer({ description: "events recorded over the conversation's life (history keeps the newest)" }),
+  decisions: Type.Array(DecisionRecordSchema, { description: "the escalation policy's decisions, oldest first: inputs, rule, policy version, outcome" }),
   failures: Type.Optional(Type.Array(HandoffFailureSchema, { description: `failed handoff attempts, oldest first (the last ${MAX_FAILURES})` }))
 }, {
   examples: [{
     conversationId: EXAMPLE_ID,
     history: [{ event: 'message', intent: { intent: 'billing_dispute', confidence: 0.41 }, text: 'I want to dispute a charge', timestamp: '2026-11-25T12:00:00.000Z' }],
-    handoff: { state: 'done', at: '2026-11-25T12:00:00.120Z', details: { strategy: 'routing-metadata' } }
+    handoff: { state: 'done', at: '2026-11-25T12:00:00.120Z', details: { strategy: 'routing-metadata' } },
+    turns: 1,
+    decisions: [{
+      at: '2026-11-25T12:00:00.001Z',
+      turn: 1,
+      input: { event: 'message', intent: 'billing_dispute', confidence: 0.41 },
+      action: 'HANDOFF',
+      ruleId: 'confidence_below_threshold',
+      reason: "intent 'billing_dispute' confidence 0.41 is below threshold 0.75",
+      threshold: 0.75,
+      target: { queueId: EXAMPLE_QUEUE_ID, skillIds: [], priority: null, languageId: null },
+      policyVersion: EXAMPLE_POLICY_VERSION,
+      outcome: 'handoff_initiated'
+    }]
   }]
 })
 export type ConversationSnapshot = Static<typeof ConversationSnapshotSchema>

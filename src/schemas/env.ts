@@ -87,7 +87,12 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: '' }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   OVERLOAD_SAMPLE_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
-  OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 10 })
+  OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 10 }),
+  // --- escalation policy ---
+  POLICY_FILE: Type.String({ default: '' }),
+  SHADOW_POLICY_FILE: Type.String({ default: '' }),
+  HISTORY_MAX_DECISIONS: Type.Integer({ minimum: 0, maximum: 10000, default: 50 })
+  // --- end escalation policy ---
 }, {
   allOf: [
     // Operator routes (ADMIN_TOKEN) sign their session cookies with SESSION_SECRET.

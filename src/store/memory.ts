@@ -11,11 +11,17 @@ import {
   type AppendResult, type ClaimResult, type ConversationPage, type ConversationSnapshot, type ConversationSummary,
   type HandoffFailure, type HandoffRecord, type HistoryEntry, type HistoryLimits, type HistoryStore, type ListQuery
 } from './types.js'
+import type { DecisionRecord } from '../schemas/decision.js'
+import { appendToTrail, flat, readTrail } from './compact.js'
 
 interface ConversationRecord {
   /** compact entries (see encode): one string each instead of four objects keeps 100k conversations small */
   history: string[]
   handoff: HandoffRecord
+  /** events recorded over the conversation's life */
+  turns: number
+  /** the audit trail, encoded (see appendToTrail) */
+  decisions: string[] | undefined
   claimId?: string
   claimExpiresAt?: number
   /** messageIds recorded, oldest first, with when each may be forgotten */
@@ -31,15 +37,17 @@ const MAX_MESSAGE_IDS = 1000
 /** Shared by every record without a handoff (callers get copies); frozen so it cannot change for all. */
 const NO_HANDOFF: HandoffRecord = Object.freeze({ state: 'none' })
 
+/** The audit trail field is there from the start, so V8 keeps it inside the object rather than in a property array of its own. */
+function newRecord (): ConversationRecord {
+  return { history: [], handoff: NO_HANDOFF, turns: 0, updatedAt: 0, decisions: undefined }
+}
+
 type EncodedEntry = [event: string, intent: string, confidence: number, text: string, timestamp: string, messageId?: string]
 
 function encode (entry: HistoryEntry): string {
   const fields: EncodedEntry = [entry.event, entry.intent.intent, entry.intent.confidence, entry.text, entry.timestamp]
   if (entry.messageId !== undefined) fields.push(entry.messageId)
-  const encoded = JSON.stringify(fields)
-  // V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it.
-  Number(encoded)
-  return encoded
+  return flat(JSON.stringify(fields))
 }
 
 function decode (encoded: string): HistoryEntry {
@@ -60,11 +68,13 @@ export class MemoryHistoryStore implements HistoryStore {
   /** the same records by last activity, oldest first: what listRecent pages through */
   private readonly recent = new Map<string, ConversationRecord>()
   private readonly maxEvents: number
+  private readonly maxDecisions: number
   private readonly dedupeTtlMs: number
   private readonly now: () => number
 
   constructor (opts: MemoryStoreOptions) {
     this.maxEvents = opts.maxEvents
+    this.maxDecisions = opts.maxDecisions ?? opts.maxEvents
     this.dedupeTtlMs = (opts.dedupeTtlSeconds ?? 3600) * 1000
     this.now = opts.now ?? Date.now
     this.conversations = new LRUCache<string, ConversationRecord>({
@@ -81,31 +91,50 @@ export class MemoryHistoryStore implements HistoryStore {
     this.sessions = new MemorySessionStore(opts.maxSessions ?? 10000, opts.ttlSeconds * 1000, this.now)
   }
 
-  async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
-    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, updatedAt: 0 }
+  async append (conversationId: string, entry: HistoryEntry, tail = 0): Promise<AppendResult> {
+    const record = this.conversations.peek(conversationId) ?? newRecord()
     this.lapseClaim(record)
-    if (entry.messageId !== undefined && this.seen(record, entry.messageId)) {
-      return { events: record.history.length, handoff: { ...record.handoff }, duplicate: true }
+    const duplicate = entry.messageId !== undefined && this.seen(record, entry.messageId)
+    if (!duplicate) {
+      record.history.push(encode(entry))
+      record.turns++
+      if (record.history.length > this.maxEvents) {
+        record.history.splice(0, record.history.length - this.maxEvents)
+      }
+      this.touch(conversationId, record)
     }
-    record.history.push(encode(entry))
-    if (record.history.length > this.maxEvents) {
-      record.history.splice(0, record.history.length - this.maxEvents)
+    return {
+      events: record.history.length,
+      handoff: { ...record.handoff },
+      duplicate,
+      turns: record.turns,
+      recent: tail > 0 ? record.history.slice(-tail).map(decode) : []
     }
-    this.touch(conversationId, record)
-    return { events: record.history.length, handoff: { ...record.handoff }, duplicate: false }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const record = this.conversations.peek(conversationId)
     if (record === undefined) return null
     this.lapseClaim(record)
-    const snapshot: ConversationSnapshot = { conversationId, history: record.history.map(decode), handoff: { ...record.handoff } }
+    const snapshot: ConversationSnapshot = {
+      conversationId,
+      history: record.history.map(decode),
+      handoff: { ...record.handoff },
+      turns: record.turns,
+      decisions: readTrail(record.decisions, this.maxDecisions)
+    }
     if (record.failures !== undefined) snapshot.failures = record.failures.map(f => ({ ...f }))
     return snapshot
   }
 
+  async recordDecision (conversationId: string, decision: DecisionRecord): Promise<void> {
+    const record = this.conversations.peek(conversationId)
+    if (record === undefined || this.maxDecisions === 0) return
+    record.decisions = appendToTrail(record.decisions ?? [], decision, this.maxDecisions)
+  }
+
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {
-    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, updatedAt: 0 }
+    const record = this.conversations.peek(conversationId) ?? newRecord()
     this.lapseClaim(record)
     if (record.handoff.state !== 'none') {
       return { acquired: false, handoff: { ...record.handoff } }
@@ -119,7 +148,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   async completeHandoff (conversationId: string, claimId: string, details: Record<string, unknown>): Promise<void> {
-    const record = this.conversations.peek(conversationId) ?? { history: [], handoff: NO_HANDOFF, updatedAt: 0 }
+    const record = this.conversations.peek(conversationId) ?? newRecord()
     if (record.handoff.state === 'done') return
     if (record.claimId !== undefined && record.claimId !== claimId) return
     const { claimedAt } = record.handoff

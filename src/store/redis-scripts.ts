@@ -4,16 +4,19 @@
 // no script mixes the two, so they all also run on a Redis Cluster.
 import type { Result } from 'ioredis'
 
-// KEYS: history, handoff, message marker. ARGV: entry, maxEvents, ttlSeconds, hasMessageId, dedupeTtlSeconds.
-// Returns { events kept, handoff record JSON or '', 1 if the messageId was seen before }.
+// KEYS: history, handoff, message marker, turns. ARGV: entry, maxEvents, ttlSeconds, hasMessageId,
+// dedupeTtlSeconds, recent. Returns { events kept, handoff record JSON or '', 1 if the messageId was seen
+// before, events over the conversation's life, the newest `recent` entries }.
 const APPEND = `
 local duplicate = 0
 if ARGV[4] == '1' and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then
   duplicate = 1
 end
 local events
+local turns
 if duplicate == 1 then
   events = redis.call('LLEN', KEYS[1])
+  turns = tonumber(redis.call('GET', KEYS[4]) or '0')
 else
   events = redis.call('RPUSH', KEYS[1], ARGV[1])
   local max = tonumber(ARGV[2])
@@ -22,14 +25,29 @@ else
     events = max
   end
   redis.call('EXPIRE', KEYS[1], ARGV[3])
+  turns = redis.call('INCR', KEYS[4])
+  redis.call('EXPIRE', KEYS[4], ARGV[3])
 end
+-- A conversation recorded before turns were counted has at least its history.
+if turns < events then turns = events end
+local recent = {}
+local want = tonumber(ARGV[6])
+if want > 0 then recent = redis.call('LRANGE', KEYS[1], -want, -1) end
 local handoff = redis.call('GET', KEYS[2])
-if not handoff then return { events, '', duplicate } end
+if not handoff then return { events, '', duplicate, turns, recent } end
 -- A finished handoff lives as long as the history; a pending claim keeps its own short expiry.
 if duplicate == 0 and cjson.decode(handoff).state == 'done' then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-return { events, handoff, duplicate }
+return { events, handoff, duplicate, turns, recent }
+`
+
+// KEYS: decisions. ARGV: encoded decision, maxDecisions, ttlSeconds. The audit trail keeps the newest
+// maxDecisions and expires with the history.
+const DECISION = `
+local max = tonumber(ARGV[2])
+if redis.call('RPUSH', KEYS[1], ARGV[1]) > max then redis.call('LTRIM', KEYS[1], -max, -1) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 `
 
 // KEYS: handoff. ARGV: pending record JSON, claim ttl ms. Returns '' when taken, else the current record.
@@ -121,8 +139,9 @@ end
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    handoffAppend: (history: string, handoff: string, marker: string, entry: string, maxEvents: number,
-      ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number) => Result<[number, string, number], Context>
+    handoffAppend: (history: string, handoff: string, marker: string, turns: string, entry: string, maxEvents: number,
+      ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number, recent: number) => Result<[number, string, number, number, string[]], Context>
+    handoffDecision: (decisions: string, record: string, maxDecisions: number, ttlSeconds: number) => Result<null, Context>
     handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
     handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
     handoffRelease: (handoff: string, claimId: string, holdMs: number) => Result<number, Context>
@@ -135,7 +154,8 @@ declare module 'ioredis' {
 
 /** Every script, registered as a command on the client (one Redis, a Cluster or a Sentinel-managed master). */
 export const REDIS_SCRIPTS = {
-  handoffAppend: { numberOfKeys: 3, lua: APPEND },
+  handoffAppend: { numberOfKeys: 4, lua: APPEND },
+  handoffDecision: { numberOfKeys: 1, lua: DECISION },
   handoffClaim: { numberOfKeys: 1, lua: CLAIM },
   handoffComplete: { numberOfKeys: 1, lua: COMPLETE },
   handoffRelease: { numberOfKeys: 1, lua: RELEASE },
@@ -148,6 +168,10 @@ export interface ConversationKeys {
   history: string
   handoff: string
   failures: string
+  /** events over the conversation's life */
+  turns: string
+  /** the audit trail of decisions */
+  decisions: string
   /** marker of one delivered messageId */
   message: (messageId: string) => string
 }
@@ -155,5 +179,12 @@ export interface ConversationKeys {
 /** Key names (before the client's prefix) of one conversation: one hash tag, so one cluster slot. */
 export function conversationKeys (conversationId: string): ConversationKeys {
   const base = `conv:{${conversationId}}`
-  return { history: `${base}:history`, handoff: `${base}:handoff`, failures: `${base}:failures`, message: (id) => `${base}:msg:${id}` }
+  return {
+    history: `${base}:history`,
+    handoff: `${base}:handoff`,
+    failures: `${base}:failures`,
+    turns: `${base}:turns`,
+    decisions: `${base}:decisions`,
+    message: (id) => `${base}:msg:${id}`
+  }
 }

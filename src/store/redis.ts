@@ -13,6 +13,8 @@ import { connectWithin, createRedisClient, pingAll, reviveWhenEnded, type RedisC
 import { conversationKeys } from './redis-scripts.js'
 import { RecentIndex } from './redis-index.js'
 import { RedisSessionStore } from './redis-sessions.js'
+import { decodeDecision, encodeDecision } from './compact.js'
+import type { DecisionRecord } from '../schemas/decision.js'
 import {
   MAX_FAILURES,
   type AppendResult, type ClaimResult, type ConversationPage, type ConversationSnapshot, type ConversationSummary,
@@ -79,32 +81,45 @@ export class RedisHistoryStore implements HistoryStore {
     return await connectWithin(this.client, this.opts.connectTimeoutMs)
   }
 
-  async append (conversationId: string, entry: HistoryEntry): Promise<AppendResult> {
+  async append (conversationId: string, entry: HistoryEntry, recent = 0): Promise<AppendResult> {
     const keys = conversationKeys(conversationId)
     const { maxEvents, ttlSeconds } = this.opts
     const messageId = entry.messageId
     // Sent alongside the append (one flush with auto-pipelining): an append never changes the handoff state.
     const indexed = this.touch(conversationId, null)
-    const [events, handoff, duplicate] = await this.command(async () => await this.client.handoffAppend(
-      keys.history, keys.handoff, keys.message(messageId ?? ''), JSON.stringify(entry), maxEvents, ttlSeconds,
-      messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600))
+    const [events, handoff, duplicate, turns, tail] = await this.command(async () => await this.client.handoffAppend(
+      keys.history, keys.handoff, keys.message(messageId ?? ''), keys.turns, JSON.stringify(entry), maxEvents, ttlSeconds,
+      messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600, Math.max(0, Math.floor(recent))))
     await indexed
-    return { events, handoff: toRecord(handoff), duplicate: duplicate === 1 }
+    return { events, handoff: toRecord(handoff), duplicate: duplicate === 1, turns, recent: tail.map(item => JSON.parse(item) as HistoryEntry) }
   }
 
   async get (conversationId: string): Promise<ConversationSnapshot | null> {
     const keys = conversationKeys(conversationId)
-    const replies = await this.command(async () =>
-      await this.client.multi().lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.failures, 0, -1).exec())
+    const replies = await this.command(async () => await this.client.multi()
+      .lrange(keys.history, 0, -1).get(keys.handoff).lrange(keys.failures, 0, -1).lrange(keys.decisions, 0, -1).get(keys.turns).exec())
     if (replies === null) throw new StoreUnavailableError('Redis aborted the read', RETRY_AFTER_SECONDS)
-    const [history, handoff, failures] = replies.map(([err, value]) => {
+    const [history, handoff, failures, decisions, turns] = replies.map(([err, value]) => {
       if (err !== null) throw this.unavailable(err)
       return value
-    }) as [string[], string | null, string[]]
-    if (history.length === 0 && handoff === null) return null
-    const snapshot: ConversationSnapshot = { conversationId, history: history.map(item => JSON.parse(item) as HistoryEntry), handoff: toRecord(handoff) }
+    }) as [string[], string | null, string[], string[], string | null]
+    if (history.length === 0 && handoff === null && decisions.length === 0) return null
+    const snapshot: ConversationSnapshot = {
+      conversationId,
+      history: history.map(item => JSON.parse(item) as HistoryEntry),
+      handoff: toRecord(handoff),
+      turns: Math.max(Number(turns ?? 0), history.length),
+      decisions: decisions.map(item => decodeDecision(item))
+    }
     if (failures.length > 0) snapshot.failures = failures.map(item => JSON.parse(item) as HandoffFailure)
     return snapshot
+  }
+
+  async recordDecision (conversationId: string, record: DecisionRecord): Promise<void> {
+    const max = this.opts.maxDecisions ?? this.opts.maxEvents
+    if (max === 0) return
+    await this.command(async () =>
+      await this.client.handoffDecision(conversationKeys(conversationId).decisions, encodeDecision(record), max, this.opts.ttlSeconds))
   }
 
   async claimHandoff (conversationId: string, ttlMs: number): Promise<ClaimResult> {

@@ -4,6 +4,7 @@ import type { SessionStore } from '@fastify/session'
 import type {
   ConversationPage, ConversationSnapshot, ConversationSummary, HandoffFailure, HandoffRecord, HandoffState, HistoryEntry, ListQuery
 } from '../schemas/conversation.js'
+import type { DecisionRecord } from '../schemas/decision.js'
 
 export type { ConversationPage, ConversationSnapshot, ConversationSummary, HandoffFailure, HandoffRecord, HandoffState, HistoryEntry, ListQuery }
 export { MAX_FAILURES } from '../schemas/conversation.js'
@@ -14,6 +15,10 @@ export interface AppendResult {
   handoff: HandoffRecord
   /** the entry's messageId was seen before, so nothing was recorded */
   duplicate: boolean
+  /** events recorded over the conversation's life, this one included */
+  turns: number
+  /** the newest `recent` history entries after the append, oldest first */
+  recent: HistoryEntry[]
 }
 
 export interface ClaimResult {
@@ -24,9 +29,14 @@ export interface ClaimResult {
 }
 
 export interface HistoryStore {
-  /** records the entry unless its messageId was already recorded (within the dedupe window) */
-  append: (conversationId: string, entry: HistoryEntry) => Promise<AppendResult>
+  /**
+   * Records the entry unless its messageId was already recorded (within the dedupe window), and answers
+   * with the newest `recent` entries (default none) in the same step.
+   */
+  append: (conversationId: string, entry: HistoryEntry, recent?: number) => Promise<AppendResult>
   get: (conversationId: string) => Promise<ConversationSnapshot | null>
+  /** keeps a decision in the conversation's audit trail (newest maxDecisions, expiring with the history) */
+  recordDecision: (conversationId: string, record: DecisionRecord) => Promise<void>
   /** takes the once-only handoff claim; a claim not completed within ttlMs lapses */
   claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
   completeHandoff: (conversationId: string, claimId: string, details: Record<string, unknown>) => Promise<void>
@@ -51,4 +61,6 @@ export interface HistoryLimits {
   maxConversations: number
   /** how long a messageId is remembered (default 3600) */
   dedupeTtlSeconds?: number
+  /** decisions kept in a conversation's audit trail (default maxEvents; 0 keeps none) */
+  maxDecisions?: number
 }

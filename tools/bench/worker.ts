@@ -10,6 +10,7 @@ import { build } from '../../plugins/app.js'
 import { createLogger } from '../../src/logger.js'
 import { HandoffService } from '../../src/handoff.js'
 import { MemoryHistoryStore } from '../../src/store/memory.js'
+import { PolicyRuntime } from '../../src/policy/runtime.js'
 import type { HandoffStrategy } from '../../src/strategies/types.js'
 import { startSimulator } from '../simulator/app.js'
 import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_QUEUE_ID, type ParentMessage, type WorkerMessage } from './protocol.js'
@@ -111,14 +112,16 @@ async function memory (): Promise<void> {
   const events = Number(process.env.BENCH_EVENTS ?? 10)
   const gc = (globalThis as { gc?: () => void }).gc
   const unusedStrategy: HandoffStrategy = { name: 'none', execute: async () => { throw new Error('no handoff expected') } }
+  const log = pino({ level: 'silent' })
   const store = new MemoryHistoryStore({ maxEvents: 50, ttlSeconds: 86400, maxConversations: Math.max(200_000, conversations) })
   const service = new HandoffService({
     store,
     strategy: unusedStrategy,
-    policy: { threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } },
+    policy: new PolicyRuntime({
+      file: null, shadowFile: null, log, defaults: { threshold: 0.75, target: { queueId: 'q', skillIds: [], priority: null, languageId: null } }
+    }),
     deadlineMs: 15_000
   })
-  const log = pino({ level: 'silent' })
   gc?.()
   const rssBefore = process.memoryUsage().rss
   const started = performance.now()
