@@ -102,14 +102,19 @@ export class BotNotFoundError extends HttpError {
   }
 }
 
+/** Something the answer depends on is away: `<what> unavailable (<why>); retry later`. */
+class UnavailableError extends RetryLaterError {
+  constructor (kind: ErrorKind, what: string, why: string, retryAfterSeconds: number) {
+    super(kind, `${what} unavailable (${why}); retry later`, retryAfterSeconds)
+  }
+}
+
 /** The team's bot could not give its bot list (down, slow, failing or garbled) and none was cached. */
-export class BotUnavailableError extends RetryLaterError {
+export class BotUnavailableError extends UnavailableError {
   static readonly kind = retryLaterKind('BOT_UNAVAILABLE', 'bot_unavailable',
     "The team's bot did not give its bot list (BOT_URL down, slow, failing or answering garbage)", 'bot list unavailable (bot answered 503); retry later')
 
-  constructor (why: string, retryAfterSeconds: number) {
-    super(BotUnavailableError.kind, `bot list unavailable (${why}); retry later`, retryAfterSeconds)
-  }
+  constructor (why: string, retryAfterSeconds: number) { super(BotUnavailableError.kind, 'bot list', why, retryAfterSeconds) }
 }
 
 /** A signed webhook whose X-Timestamp is missing (when required), malformed or outside the window. */
@@ -154,13 +159,11 @@ export class ConversationEndedError extends HttpError {
 }
 
 /** The shared store (Redis) cannot be reached or answered too late; nothing about this event is settled. */
-export class StoreUnavailableError extends RetryLaterError {
+export class StoreUnavailableError extends UnavailableError {
   static readonly kind = retryLaterKind('STORE_UNAVAILABLE', 'store_unavailable',
     'The conversation store (Redis) is unreachable; nothing was recorded', 'conversation store unavailable (Connection is closed.); retry later')
 
-  constructor (why: string, retryAfterSeconds: number) {
-    super(StoreUnavailableError.kind, `conversation store unavailable (${why}); retry later`, retryAfterSeconds)
-  }
+  constructor (why: string, retryAfterSeconds: number) { super(StoreUnavailableError.kind, 'conversation store', why, retryAfterSeconds) }
 }
 
 /** Another instance is handing this conversation off and it did not settle within this event's deadline. */

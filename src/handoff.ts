@@ -1,7 +1,6 @@
 // One event end to end (a webhook, or a Bot Connector turn): record it, decide, and hand the conversation off
 // exactly once, even when several instances receive events for the same conversation at the same time.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { maskSensitive } from './context-packet.js'
 import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
 import { TransferOutcomeUnknownError } from './genesys/errors.js'
 import { errorFields, type Log } from './logger.js'
@@ -11,38 +10,15 @@ import type { ForcedHandoff } from './policy/evaluate.js'
 import { historyBefore } from './policy/history.js'
 import type { PolicyRuntime } from './policy/runtime.js'
 import type { Decision, DecisionRecord } from './schemas/decision.js'
-import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
+import type { HandoffRecord } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
-import type { AppendResult, HandoffFailure, HistoryStore } from './store/types.js'
+import type { AppendResult, HistoryStore } from './store/types.js'
 import { PendingCompletions } from './store/pending-completions.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { Telemetry } from './telemetry.js'
+import { CONVERSATION_ENDED, continuing, failureRecord, settled, toEntry, type HandoffResult, type Outcome } from './handoff-outcome.js'
 
-/** Handoff-record outcome of a conversation found ended: every later event for it answers 409. */
-export const CONVERSATION_ENDED = 'conversation_ended'
-
-/**
- * Where a handoff went, as its record keeps it: what a flow needs to transfer on a later event. An unset
- * priority or language is absent rather than null, so a Data Action's defaults apply to it.
- */
-export interface RouteFields {
-  queueId?: string
-  skillIds?: string[]
-  priority?: number
-  languageId?: string
-  /** the rule that decided (stable id) */
-  reason?: string
-  /** short masked context, from the flow strategy */
-  summary?: string
-}
-
-type Outcome =
-  | { status: 'bot_continuing', action: 'CONTINUE_BOT', reason: string, conversationId: string, decision: Decision }
-  | { status: 'handoff_initiated', action: 'HANDOFF', reason: string, conversationId: string, decision: Decision, [field: string]: unknown }
-  | ({ status: 'handed_off', action: 'HANDOFF', conversationId: string, handoff: HandoffRecord } & RouteFields)
-
-/** `duplicate` marks a redelivered messageId: answered as usual, recorded only once. */
-export type HandoffResult = Outcome & { duplicate?: true }
+export { CONVERSATION_ENDED, routeFields, type HandoffResult, type RouteFields } from './handoff-outcome.js'
 
 export interface HandleOptions {
   /** decide and record only (the flow strategy): the caller's Architect flow transfers */
@@ -311,53 +287,5 @@ export class HandoffService {
     const claimedAt = handoff.claimedAt === undefined ? NaN : Date.parse(handoff.claimedAt)
     const lapsesIn = Number.isNaN(claimedAt) ? this.claimTtlMs : claimedAt + this.claimTtlMs - this.now()
     return Math.max(1, Math.ceil(Math.min(lapsesIn, this.claimTtlMs) / 1000))
-  }
-}
-
-function continuing (conversationId: string, decision: Decision): Outcome {
-  return { status: 'bot_continuing', action: 'CONTINUE_BOT', reason: decision.rule, conversationId, decision }
-}
-
-/** The answer for a conversation whose handoff is settled: handed off (with where to), or ended (409). */
-function settled (conversationId: string, handoff: HandoffRecord): Outcome {
-  if (handoff.details?.outcome === CONVERSATION_ENDED) {
-    throw new ConversationEndedError(conversationId, String(handoff.details.reason ?? 'ended earlier'))
-  }
-  return { status: 'handed_off', action: 'HANDOFF', conversationId, ...routeFields(handoff.details ?? {}), handoff }
-}
-
-/** The routing target a handoff record keeps, field by field (records written by older versions lack some). */
-export function routeFields (details: Record<string, unknown>): RouteFields {
-  const { queueId, skillIds, priority, languageId, reason, summary } = details
-  const route: RouteFields = {}
-  if (typeof queueId === 'string') route.queueId = queueId
-  if (Array.isArray(skillIds) && skillIds.every(s => typeof s === 'string')) route.skillIds = skillIds
-  if (typeof priority === 'number' && Number.isInteger(priority)) route.priority = priority
-  if (typeof languageId === 'string') route.languageId = languageId
-  if (typeof reason === 'string') route.reason = reason
-  if (typeof summary === 'string') route.summary = summary
-  return route
-}
-
-/** What operators see of a failed attempt: the caller's error code and message, nothing internal. */
-function failureRecord (err: unknown, now: number, retries: number): HandoffFailure {
-  const known = err instanceof HttpError
-  return {
-    at: new Date(now).toISOString(),
-    code: known ? err.code : 'INTERNAL',
-    message: known ? err.message : 'internal error; see the service log',
-    retries
-  }
-}
-
-function toEntry (event: MessagingEvent, now: number, raw: boolean): HistoryEntry {
-  const text = event.text ?? ''
-  return {
-    event: event.event,
-    intent: { intent: event.intent?.intent ?? 'unknown', confidence: event.intent?.confidence ?? 0 },
-    // Masked before it is stored: the history outlives the conversation (HISTORY_TTL_SECONDS) and is shown to operators.
-    text: raw ? text : maskSensitive(text),
-    timestamp: new Date(now).toISOString(),
-    ...(event.messageId !== undefined ? { messageId: event.messageId } : {})
   }
 }
