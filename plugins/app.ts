@@ -19,6 +19,7 @@ import { HttpError } from '../src/errors.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from '../src/request-id.js'
 import { reasonPhrase } from '../src/schemas/errors.js'
 import type { HistoryStore } from '../src/store/types.js'
+import { trustFunction, type TrustFunction } from '../src/trust-proxy.js'
 
 export interface BuildOptions {
   /** environment to configure from (default process.env) */
@@ -34,7 +35,11 @@ export interface BuildOptions {
 }
 
 export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> {
+  // Fastify takes trustProxy when it is created, before the configuration is read: it asks this function,
+  // which follows TRUST_PROXY once the configuration is loaded (nothing is trusted until then).
+  let trust: TrustFunction = () => false
   const app = Fastify({
+    trustProxy: (address: string, hop: number) => trust(address, hop),
     ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // One structured line per decision instead of two access-log lines per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
@@ -71,6 +76,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   })
 
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
+  trust = trustFunction(app.config.trustProxy)
   await app.register(telemetryPlugin)
   await app.register(metricsPlugin)
   await app.register(overloadPlugin)

@@ -23,6 +23,11 @@ export default fp(async (app) => {
       target: { queueId: handoff.queueId, skillIds: handoff.skillIds, priority: handoff.priority, languageId: handoff.languageId }
     },
     deadlineMs: handoff.deadlineMs,
-    telemetry: app.telemetry
+    telemetry: app.telemetry,
+    log: app.log,
+    // A done record lives in the store as long as the history does.
+    completionRetentionMs: app.config.history.ttlSeconds * 1000
   }))
+  // Runs before the store closes (onClose hooks run in reverse order of registration).
+  app.addHook('onClose', async () => { await app.handoff.close() })
 }, { name: 'handoff', dependencies: ['config', 'telemetry', 'genesys-auth', 'history-store'] })

@@ -3,6 +3,7 @@
 import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
 import { redisTarget, type RedisTarget } from './store/redis-connection.js'
 import type { Env, HandoffStrategyName } from './schemas/env.js'
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 export { EnvSchema, HANDOFF_STRATEGIES, type Env, type HandoffStrategyName } from './schemas/env.js'
 
@@ -70,6 +71,14 @@ export interface AppConfig {
   docsEnabled: boolean
   /** HMAC key for X-Hub-Signature-256; null accepts unsigned webhooks (development only) */
   webhookSecret: string | null
+  webhook: {
+    /** a signed X-Timestamp further than this from now is refused */
+    toleranceSeconds: number
+    /** refuse signed webhooks without X-Timestamp */
+    requireTimestamp: boolean
+    /** messageId is required (a replay inside the window is then recorded once) */
+    requireMessageId: boolean
+  }
   metrics: {
     /** bearer token GET /metrics requires; null leaves it open */
     token: string | null
@@ -77,6 +86,8 @@ export interface AppConfig {
     maxIntentLabels: number
   }
   shutdownGraceMs: number
+  /** peers whose X-Forwarded-* headers are believed (TRUST_PROXY) */
+  trustProxy: TrustProxy
   overload: {
     /** 0 disables the check */
     maxEventLoopDelayMs: number
@@ -134,11 +145,17 @@ export function idList (value: string): string[] {
   return [...new Set(value.split(',').map(s => s.trim()).filter(s => s !== ''))]
 }
 
+/** Genesys' documented range for a conversation's routing priority. */
+export const MAX_PRIORITY = 25_000_000
+
 function priority (value: string): number | null {
   const text = value.trim()
   if (text === '') return null
-  if (!/^\d{1,8}$/.test(text)) throw new Error(`HANDOFF_PRIORITY must be a whole number from 0 (or empty for the queue's default), not '${value}'`)
-  return Number(text)
+  const number = /^-?\d{1,8}$/.test(text) ? Number(text) : NaN
+  if (!(Math.abs(number) <= MAX_PRIORITY)) {
+    throw new Error(`HANDOFF_PRIORITY must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY} (or empty for the queue's default), not '${value}'`)
+  }
+  return number
 }
 
 // Values shipped in samples, the demo, the compose file and the docs: never acceptable as real secrets.
@@ -233,11 +250,17 @@ export function toAppConfig (env: Env): AppConfig {
     webhookBodyLimit: env.WEBHOOK_BODY_LIMIT,
     docsEnabled: env.DOCS_ENABLED ?? !production,
     webhookSecret: env.WEBHOOK_SECRET === '' ? null : env.WEBHOOK_SECRET,
+    webhook: {
+      toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
+      requireTimestamp: env.WEBHOOK_REQUIRE_TIMESTAMP,
+      requireMessageId: env.WEBHOOK_REQUIRE_MESSAGE_ID
+    },
     metrics: {
       token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     overload: {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
       sampleIntervalMs: env.OVERLOAD_SAMPLE_INTERVAL_MS,

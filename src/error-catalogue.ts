@@ -1,7 +1,7 @@
 // Every error the service answers with, in one list: the routes' OpenAPI answers and the docs' error table
 // (tools/openapi.ts) are generated from it.
 import {
-  ConversationEndedError, FASTIFY_ERROR_KINDS, HandoffInProgressError, InvalidSignatureError, NotFoundError,
+  ConversationEndedError, FASTIFY_ERROR_KINDS, HandoffInProgressError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
   StoreUnavailableError, UnauthorizedError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
@@ -20,6 +20,7 @@ export const ERRORS = {
   overloaded: fastify('FST_UNDER_PRESSURE'),
   unauthorized: UnauthorizedError.kind,
   invalidSignature: InvalidSignatureError.kind,
+  invalidTimestamp: InvalidTimestampError.kind,
   notFound: NotFoundError.kind,
   conversationEnded: ConversationEndedError.kind,
   genesysRejected: GenesysRejectedError.kind,

@@ -72,6 +72,16 @@ export class InvalidSignatureError extends HttpError {
   }
 }
 
+/** A signed webhook whose X-Timestamp is missing (when required), malformed or outside the window. */
+export class InvalidTimestampError extends HttpError {
+  static readonly kind = errorKind(401, 'INVALID_TIMESTAMP', 'unauthorized',
+    'X-Timestamp missing (WEBHOOK_REQUIRE_TIMESTAMP), malformed, or further than WEBHOOK_TOLERANCE_SECONDS from the service clock: a replay or a skewed clock', "x-timestamp is outside the accepted window of 300 s (a replay, or the sender's clock is off)")
+
+  constructor (problem: string) {
+    super(InvalidTimestampError.kind, problem)
+  }
+}
+
 export class NotFoundError extends HttpError {
   static readonly kind = errorKind(404, 'NOT_FOUND', 'not_found',
     'No recorded history for that conversation', 'conversation 4ff43965-ec45-4f8c-8019-d83551de6d0a has no recorded history')

@@ -3,11 +3,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decide, type Policy } from './decision.js'
 import { ConversationEndedError, HandoffInProgressError, HttpError } from './errors.js'
+import { TransferOutcomeUnknownError } from './genesys/errors.js'
 import type { Log } from './logger.js'
 import type { Decision } from './schemas/decision.js'
 import type { HandoffRecord, HistoryEntry } from './schemas/conversation.js'
 import type { MessagingEvent } from './schemas/messaging.js'
 import type { HandoffFailure, HistoryStore } from './store/types.js'
+import { PendingCompletions } from './store/pending-completions.js'
 import type { HandoffStrategy } from './strategies/types.js'
 import type { Telemetry } from './telemetry.js'
 
@@ -32,6 +34,10 @@ export interface HandoffServiceOptions {
   /** how often to look at a claim another instance holds */
   pollIntervalMs?: number
   telemetry?: Telemetry
+  /** for what happens outside a request (completions recorded late) */
+  log?: Log
+  /** how long a completion the store did not take is kept and retried (default 24 h) */
+  completionRetentionMs?: number
   now?: () => number
 }
 
@@ -46,11 +52,21 @@ export class HandoffService {
   private readonly claimTtlMs: number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
   private readonly inflight = new Map<string, Promise<Outcome>>()
+  /** handoffs done in Genesys that the store did not take: answered from here until it does */
+  private readonly unrecorded: PendingCompletions
 
   constructor (opts: HandoffServiceOptions) {
     this.opts = opts
     this.now = opts.now ?? Date.now
     this.claimTtlMs = opts.deadlineMs + (opts.claimGraceMs ?? 5000)
+    this.unrecorded = new PendingCompletions({
+      store: opts.store, maxAgeMs: opts.completionRetentionMs ?? 86_400_000, log: opts.log, telemetry: opts.telemetry, now: this.now
+    })
+  }
+
+  /** Stops retrying unrecorded completions (one last attempt each). */
+  async close (): Promise<void> {
+    await this.unrecorded.close()
   }
 
   get policy (): Policy {
@@ -62,7 +78,7 @@ export class HandoffService {
     const event = { ...received, conversationId: received.conversationId.toLowerCase() }
     const { conversationId } = event
     const appended = await this.opts.store.append(conversationId, toEntry(event, this.now()))
-    const outcome = await this.respond(event, appended.handoff, ctx)
+    const outcome = await this.respond(event, this.known(conversationId, appended.handoff), ctx)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }
 
@@ -113,8 +129,14 @@ export class HandoffService {
         if (this.now() >= deadline) throw new HandoffInProgressError(conversationId, this.retryAfterSeconds(handoff))
         await sleep(this.opts.pollIntervalMs ?? 50)
       }
-      handoff = (await store.get(conversationId))?.handoff ?? { state: 'none' }
+      handoff = this.known(conversationId, (await store.get(conversationId))?.handoff)
     }
+  }
+
+  /** The store's record, unless this instance knows of a completion the store has not taken yet. */
+  private known (conversationId: string, stored: HandoffRecord | undefined): HandoffRecord {
+    if (stored?.state === 'done') return stored
+    return this.unrecorded.get(conversationId) ?? stored ?? { state: 'none' }
   }
 
   private async run (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext): Promise<Outcome> {
@@ -151,18 +173,19 @@ export class HandoffService {
     } catch (err) {
       if (err instanceof ConversationEndedError) {
         // Nobody is left to hand off to: settle the claim so retries stop here instead of calling Genesys.
-        await store.completeHandoff(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name })
-          .catch((storeErr: unknown) => { ctx.log.error({ conversationId, err: storeErr }, 'conversation ended but not recorded; the claim lapses on its own') })
+        await this.complete(conversationId, claimId, { outcome: CONVERSATION_ENDED, reason: err.reason, strategy: strategy.name }, ctx)
         this.opts.telemetry?.publish('handoff', { outcome: 'conversation_ended', durationMs: this.now() - started })
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err
       }
       this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
       ctx.log.warn({ conversationId, err, durationMs: this.now() - started }, 'handoff failed')
-      // Release the claim so the caller's retry can hand off: no handoff is lost. If the store is away
-      // too, the claim lapses on its own after its ttl. The failure is kept for operators.
+      // Release the claim so the caller's retry can hand off: no handoff is lost. A transfer Genesys may
+      // still be handling keeps it until the Retry-After, so no other event transfers meanwhile. If the
+      // store is away too, the claim lapses on its own after its ttl. The failure is kept for operators.
+      const holdMs = err instanceof TransferOutcomeUnknownError ? err.retryAfterSeconds * 1000 : 0
       await Promise.all([
-        store.releaseHandoff(conversationId, claimId).catch((releaseErr: unknown) => {
+        store.releaseHandoff(conversationId, claimId, holdMs).catch((releaseErr: unknown) => {
           ctx.log.warn({ conversationId, err: releaseErr }, 'could not release the handoff claim; it lapses on its own')
         }),
         store.recordFailure(conversationId, failureRecord(err, this.now(), retries)).catch((recordErr: unknown) => {
@@ -171,12 +194,7 @@ export class HandoffService {
       ])
       throw err
     }
-    try {
-      await store.completeHandoff(conversationId, claimId, result.details)
-    } catch (err) {
-      // The routing update happened: say so. Until the claim lapses no other event hands off again.
-      ctx.log.error({ conversationId, err }, 'handoff initiated but not recorded as done')
-    }
+    await this.complete(conversationId, claimId, result.details, ctx)
     this.opts.telemetry?.publish('handoff', { outcome: 'success', durationMs: this.now() - started })
     for (const warning of result.warnings ?? []) {
       this.opts.telemetry?.publish('handoffWarning', { warning })
@@ -184,6 +202,20 @@ export class HandoffService {
     }
     ctx.log.info({ conversationId, strategy: strategy.name, durationMs: this.now() - started }, 'handoff initiated')
     return { status: 'handoff_initiated', conversationId, strategy: strategy.name, ...result.response, decision }
+  }
+
+  /**
+   * Records the handoff as done. If the store is away, this instance remembers it, answers from that memory
+   * and records it again with backoff; other instances wait on the claim meanwhile, and a claimant after a
+   * lapse reads Genesys first (platform-api).
+   */
+  private async complete (conversationId: string, claimId: string, details: Record<string, unknown>, ctx: HandleContext): Promise<void> {
+    try {
+      await this.opts.store.completeHandoff(conversationId, claimId, details)
+    } catch (err) {
+      ctx.log.error({ conversationId, err }, 'handoff settled but not recorded yet; kept here and recorded again with backoff')
+      this.unrecorded.add(conversationId, claimId, details)
+    }
   }
 
   /** Until another instance's claim would lapse, at least 1 s. */

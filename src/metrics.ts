@@ -1,7 +1,7 @@
 // Prometheus metrics for one app instance, on its own registry (nothing shared between instances or
 // tests). Every label value is bounded: statuses and outcomes come from fixed sets, Genesys endpoints are
 // templated without ids, and intents are capped at a configured number of distinct values.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Telemetry } from './telemetry.js'
 
 export interface MetricsOptions {
@@ -41,6 +41,7 @@ export class ServiceMetrics {
   private readonly genesysRetries: Counter<'operation' | 'reason'>
   private readonly storeErrors: Counter<'operation'>
   private readonly tokenFetches: Counter
+  private readonly unrecordedCompletions: Gauge
 
   constructor (opts: MetricsOptions) {
     this.maxIntentLabels = opts.maxIntentLabels
@@ -83,6 +84,11 @@ export class ServiceMetrics {
     this.storeErrors = new Counter({
       name: 'history_store_errors_total', help: 'History store operations that failed', labelNames: ['operation'], registers
     })
+    this.unrecordedCompletions = new Gauge({
+      name: 'handoff_completions_unrecorded',
+      help: 'Handoffs done in Genesys that the store has not taken yet (kept and retried by this instance)',
+      registers
+    })
   }
 
   /** Counts what the service's modules publish. */
@@ -97,6 +103,7 @@ export class ServiceMetrics {
     telemetry.subscribe('genesysRetry', ({ operation, reason }) => { this.genesysRetries.inc({ operation: bounded(operation), reason: bounded(reason) }) })
     telemetry.subscribe('tokenFetch', () => { this.tokenFetches.inc() })
     telemetry.subscribe('storeError', ({ operation }) => { this.storeErrors.inc({ operation }) })
+    telemetry.subscribe('completionBacklog', ({ size }) => { this.unrecordedCompletions.set(size) })
   }
 
   async text (): Promise<string> {

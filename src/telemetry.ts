@@ -18,13 +18,15 @@ export interface TelemetryEvents {
   tokenFetch: Record<string, never>
   /** a history store operation failed */
   storeError: { operation: string }
+  /** handoffs done in Genesys and not yet recorded in the store (kept and retried locally) */
+  completionBacklog: { size: number }
   /** a webhook was answered */
   webhook: { outcome: string }
 }
 
 export type TelemetryName = keyof TelemetryEvents
 
-const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'webhook']
+const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'completionBacklog', 'webhook']
 
 export class Telemetry {
   private readonly channels: Record<TelemetryName, diagnostics.Channel>

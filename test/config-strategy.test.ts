@@ -49,8 +49,17 @@ t.test('handoff settings: strategy default, skill list, priority, language, cont
 t.test('an unknown HANDOFF_STRATEGY or a bad priority is a clear startup error', async t => {
   const strategy = await buildApp({ env: testEnv({ HANDOFF_STRATEGY: 'magic' }), dotenv: false }).catch((e: unknown) => e as Error)
   t.match((strategy as Error).message, /Invalid configuration: HANDOFF_STRATEGY must be equal to one of the allowed values/)
-  const priority = await buildApp({ env: testEnv({ HANDOFF_PRIORITY: 'high' }), dotenv: false }).catch((e: unknown) => e as Error)
-  t.match((priority as Error).message, /Invalid configuration: HANDOFF_PRIORITY must be a whole number from 0/)
+  for (const bad of ['high', '25000001', '-25000001', '1.5', '1e3', '+']) {
+    const priority = await buildApp({ env: testEnv({ HANDOFF_PRIORITY: bad }), dotenv: false }).catch((e: unknown) => e as Error)
+    t.match((priority as Error).message, /Invalid configuration: HANDOFF_PRIORITY must be a whole number from -25000000 to 25000000/, bad)
+  }
   const empty = await build(t, { envOverrides: { HANDOFF_PRIORITY: '' } })
   t.equal(empty.config.handoff.priority, null, 'empty means unset')
+})
+
+t.test("HANDOFF_PRIORITY takes Genesys' documented range, negative values included", async t => {
+  for (const [value, expected] of [['-25000000', -25_000_000], ['25000000', 25_000_000], ['-5', -5], ['0', 0], [' 12 ', 12]] as const) {
+    const app = await build(t, { envOverrides: { HANDOFF_PRIORITY: value } })
+    t.equal(app.config.handoff.priority, expected, value)
+  }
 })

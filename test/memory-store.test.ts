@@ -74,3 +74,15 @@ t.test('session store: express-session interface with expiry', async t => {
   const gone = await new Promise((resolve) => { store.sessions.get('s1', (_err, s) => { resolve(s) }) })
   t.equal(gone, null)
 })
+
+t.test('a claim released with a hold stays pending until the hold ends', async t => {
+  const c = clock()
+  const store = new MemoryHistoryStore({ maxEvents: 10, ttlSeconds: 600, maxConversations: 10, now: c.now })
+  const claim = await store.claimHandoff('a', 60_000)
+  await store.releaseHandoff('a', claim.claimId ?? '', 5000)
+  c.advance(4999)
+  t.equal((await store.claimHandoff('a', 1000)).acquired, false, 'held')
+  t.equal((await store.get('a'))?.handoff.state, 'pending')
+  c.advance(1)
+  t.equal((await store.claimHandoff('a', 1000)).acquired, true, 'free once the hold ends, well before the claim ttl')
+})

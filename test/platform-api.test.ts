@@ -5,6 +5,7 @@ import {
   QUEUE_ID, SKILL_ID, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, transferCalls
 } from './helper.js'
 import type { RecordedCall } from '../tools/simulator/state.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const SECOND_SKILL = 'c8f3e4d5-0000-4000-8000-00000000000t'
 const LANGUAGE_ID = 'd9a4f5e6-0000-4000-8000-00000000000l'
@@ -119,6 +120,35 @@ t.test('a response lost to a timeout after the transfer took effect: no second t
   t.ok(lines.some(l => l.msg === 'genesys call failed' && l.transportCode === 'UND_ERR_HEADERS_TIMEOUT'), 'the transfer timed out')
   t.ok(lines.some(l => l.msg === 'transfer answered with an error but took effect; not sending it again'))
   t.equal(sim.state.conversation(id)?.participants.find(p => p.purpose === 'workflow')?.state, 'disconnected')
+})
+
+t.test('a transfer that times out before Genesys handles it is not sent again: 503 TRANSFER_OUTCOME_UNKNOWN, the retry finds it done', async t => {
+  const { app, sim } = await buildWithSimulator(t, {
+    envOverrides: { HANDOFF_SKILL_ID: '', GENESYS_REQUEST_TIMEOUT_MS: 300, HANDOFF_QUEUE_POLL_INTERVAL_MS: 20 }
+  })
+  // Genesys receives the transfer but handles it only after the service has given up waiting.
+  sim.state.addFault({ method: 'POST', path: '/api/v2/conversations/', latencyMs: 3000 })
+  const id = newConversationId()
+  const sent = Date.now()
+  const res = await postEvent(app, messagingEvent(id, 0.1))
+  t.equal(res.statusCode, 503, res.body)
+  t.equal(res.json().code, 'TRANSFER_OUTCOME_UNKNOWN')
+  const retryAfter = Number(res.headers['retry-after'])
+  t.ok(retryAfter >= 1 && retryAfter <= 10, `Retry-After of a few seconds (${retryAfter})`)
+
+  // A retry that comes at once, while Genesys still holds the first transfer, waits out the Retry-After and
+  // then reads the conversation before sending anything.
+  t.ok(Date.now() - sent < 3000, 'the retry starts before Genesys handled the first transfer')
+  const retry = await postEvent(app, messagingEvent(id, 0.1))
+  t.equal(retry.statusCode, 200, retry.body)
+  t.equal(retry.json().status, 'handoff_initiated')
+  t.equal(retry.json().transferred, 'earlier', 'read first, found transferred')
+
+  // Past the moment the slow transfer was handled, so a second one would have been counted by now.
+  await sleep(Math.max(0, sent + 3000 + 300 - Date.now()))
+  t.equal(sim.state.conversation(id)?.transferRequests, 1, 'the transfer reached Genesys once')
+  t.equal((await postEvent(app, messagingEvent(id, 0.1))).json().status, 'handed_off')
+  t.equal(sim.state.conversation(id)?.transferRequests, 1)
 })
 
 t.test('a 5xx before Genesys acted: re-read shows the bot still there, the transfer is sent again once', async t => {

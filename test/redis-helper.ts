@@ -3,7 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 
@@ -75,14 +78,23 @@ export interface PrivateRedis {
   thaw: () => void
 }
 
-/** A redis-server of the test's own on a free loopback port, without persistence; stopped at teardown. */
-export async function privateRedis (t: Teardown, opts: { start?: boolean, args?: string[] } = {}): Promise<PrivateRedis> {
+/**
+ * A redis-server of the test's own on a free loopback port, stopped at teardown. Without persistence unless
+ * `persistent` (append-only file in a temporary directory, kept across stop/start); `args` are added last.
+ */
+export async function privateRedis (t: Teardown, opts: { start?: boolean, persistent?: boolean, args?: string[] } = {}): Promise<PrivateRedis> {
   const port = await freePort()
   let child: ChildProcess | null = null
+  let persistence = ['--save', '', '--appendonly', 'no']
+  if (opts.persistent === true) {
+    const dir = await mkdtemp(join(tmpdir(), 'redis-test-'))
+    t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+    persistence = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+  }
 
   const start = async (): Promise<void> => {
     if (child !== null) return
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(opts.args ?? [])], { stdio: 'ignore' })
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, ...(opts.args ?? [])], { stdio: 'ignore' })
     child = proc
     proc.once('exit', () => { if (child === proc) child = null })
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })

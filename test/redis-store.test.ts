@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls } from './helper.js'
-import { keysUnder, rawClient, redisEnv, SHARED_REDIS_URL, uniquePrefix } from './redis-helper.js'
+import { SHARED_REDIS_URL, eventually, keysUnder, rawClient, redisEnv, uniquePrefix } from './redis-helper.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -188,4 +188,20 @@ t.test('REDIS_URL must be a redis:// URL; the error does not echo a password', a
   await build(t, { envOverrides: { REDIS_URL: 'not a url :hunter2' } }).then(
     () => t.fail('should reject'),
     (err: Error) => { t.match(err.message, /REDIS_URL is not a valid URL/); t.notMatch(err.message, /hunter2/) })
+})
+
+t.test('a claim released with a hold stays pending until the hold ends', async t => {
+  const prefix = uniquePrefix(t)
+  const store = new RedisHistoryStore({ target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10 })
+  t.teardown(async () => { await store.close() })
+  t.equal(await store.connect(), true)
+  const claim = await store.claimHandoff('a', 60_000)
+  await store.releaseHandoff('a', 'not-the-owner', 300)
+  const redis = rawClient(t)
+  t.ok(await redis.pttl(`${prefix}conv:{a}:handoff`) > 1000, 'only the owner sets a hold')
+  await store.releaseHandoff('a', claim.claimId ?? '', 300)
+  const pttl = await redis.pttl(`${prefix}conv:{a}:handoff`)
+  t.ok(pttl > 0 && pttl <= 300, `held for the hold only (pttl ${pttl})`)
+  t.equal((await store.claimHandoff('a', 1000)).acquired, false, 'held')
+  await eventually(async () => (await store.claimHandoff('a', 1000)).acquired, 5000, 'the hold to end')
 })

@@ -34,9 +34,8 @@ t.test('an unknown conversation is created on first read: customer and connected
   t.equal(res.json.id, id)
   t.same(res.json.participants.map((p: { purpose: string, state: string }) => [p.purpose, p.state]), [['customer', 'connected'], ['workflow', 'connected']])
   t.ok(res.headers.get('inin-correlation-id'))
-  t.equal(res.headers.get('inin-ratelimit-count'), '1')
-  t.equal(res.headers.get('inin-ratelimit-allowed'), '300')
-  t.match(res.headers.get('inin-ratelimit-reset'), /^\d+$/)
+  t.same([...res.headers.keys()].filter(h => h.startsWith('inin-ratelimit')), [], 'Genesys no longer sends inin-ratelimit-* headers')
+  t.same(Object.keys(res.json).sort(), ['id', 'participants', 'selfUri'], 'a MessageConversation: no top-level startTime or routingData')
 })
 
 t.test('attributes are stored and readable; values must be strings', async t => {
@@ -45,8 +44,12 @@ t.test('attributes are stored and readable; values must be strings', async t => 
   const id = newConversationId()
   const customer = (await call('GET', `/api/v2/conversations/messages/${id}`)).json.participants[0]
   const path = `/api/v2/conversations/messages/${id}/participants/${customer.id}/attributes`
-  t.equal((await call('PATCH', path, { attributes: { a: '1' } })).status, 202)
-  t.equal((await call('PATCH', path, { attributes: { b: '2' } })).status, 202)
+  const first = await call('PATCH', path, { attributes: { a: '1' } })
+  t.equal(first.status, 202)
+  t.same(first.json, { attributes: { a: '1' } }, 'answers a ParticipantAttributes body')
+  const second = await call('PATCH', path, { attributes: { b: '2' } })
+  t.equal(second.status, 202)
+  t.same(second.json, { attributes: { a: '1', b: '2' } })
   const bad = await call('PATCH', path, { attributes: { c: 3 } })
   t.equal(bad.status, 400)
   t.same(Object.keys(bad.json).sort(), ['code', 'contextId', 'details', 'errors', 'message', 'messageParams', 'status'])
@@ -78,9 +81,14 @@ t.test('replace/queue answers 202; the conversation is queued after the delay; r
   const participants = await read()
   t.same(participants.map(p => [p.purpose, p.state]), [['customer', 'connected'], ['workflow', 'disconnected'], ['acd', 'connected']])
   t.equal(participants[2]?.queue?.id, QUEUE_ID)
-  const patch = await call('PATCH', `/api/v2/routing/conversations/${id}`, { skillIds: ['s'], priority: 2 })
+  const patch = await call('PATCH', `/api/v2/routing/conversations/${id}`, { skillIds: ['s'], priority: 2, languageId: 'l' })
   t.equal(patch.status, 200)
-  t.same(patch.json, { skillIds: ['s'], priority: 2 })
+  t.match(patch.json, { priority: 2, skills: [{ id: 's', name: String, selfUri: '/api/v2/routing/skills/s' }], language: { id: 'l', name: String, selfUri: '/api/v2/routing/languages/l' } },
+    'answers a RoutingConversationAttributesResponse, not an echo')
+  t.notOk('skillIds' in patch.json)
+  const after = await call('GET', `/api/v2/conversations/messages/${id}`)
+  const acd = after.json.participants.find((p: { purpose: string }) => p.purpose === 'acd')
+  t.match(acd.conversationRoutingData, { queue: { id: QUEUE_ID }, priority: 2, skills: [{ id: 's' }], language: { id: 'l' } }, 'routing data shown on the participant')
 })
 
 t.test('ended conversations refuse a transfer', async t => {
@@ -102,13 +110,16 @@ t.test('429s carry an integer Retry-After; the optional rate limit refuses calls
   const faulted = await call('GET', `/api/v2/conversations/messages/${newConversationId()}`)
   t.equal(faulted.status, 429)
   t.equal(faulted.headers.get('retry-after'), '1')
-  t.equal(faulted.json.code, 'too.many.requests')
+  t.equal(faulted.json.code, 'too.many.requests.retry.after')
+  t.equal(faulted.json.message, 'Rate limit exceeded the maximum. Retry the request in [1] seconds')
   t.equal((await call('GET', `/api/v2/conversations/messages/${newConversationId()}`)).status, 200)
   t.equal((await call('GET', `/api/v2/conversations/messages/${newConversationId()}`)).status, 200)
   const limited = await call('GET', `/api/v2/conversations/messages/${newConversationId()}`)
   t.equal(limited.status, 429)
   t.match(limited.headers.get('retry-after'), /^\d+$/)
-  t.match(limited.json.message, /Rate limit exceeded the maximum\. \[2\] requests for \[60\] seconds/)
+  t.equal(limited.json.code, 'too.many.requests.retry.after')
+  t.equal(limited.json.message, `Rate limit exceeded the maximum. Retry the request in [${limited.headers.get('retry-after') ?? ''}] seconds`)
+  t.equal(limited.json.status, 429)
 })
 
 t.test('an after-handling fault lets the call take effect and still answers the error', async t => {

@@ -4,7 +4,7 @@ import { MockAgent } from 'undici'
 import { GenesysTransport } from '../src/genesys/transport.js'
 import { GenesysUnavailableError } from '../src/genesys/errors.js'
 import { TRANSFER_RETRY } from '../src/genesys/client.js'
-import { outcomeUncertain } from '../src/genesys/errors.js'
+import { mayStillBeHandled, outcomeUncertain } from '../src/genesys/errors.js'
 
 const ORIGIN = 'http://127.0.0.1:9'
 const PATH = '/api/v2/conversations/c1/participants/p1/replace/queue'
@@ -65,6 +65,20 @@ t.test('which failures leave the transfer outcome uncertain', async t => {
   t.equal(outcomeUncertain(unavailable({ transportCode: 'UND_ERR_HEADERS_TIMEOUT' })), true)
   t.equal(outcomeUncertain(unavailable({})), true, 'aborted at the deadline')
   t.equal(outcomeUncertain(new Error('other')), false)
+})
+
+t.test('which failures may still be handled by Genesys (no resend, the caller retries later)', async t => {
+  const unavailable = (info: ConstructorParameters<typeof GenesysUnavailableError>[1]): GenesysUnavailableError =>
+    new GenesysUnavailableError('transfer to queue', info, 5, 'x')
+  t.equal(mayStillBeHandled(unavailable({ transportCode: 'UND_ERR_HEADERS_TIMEOUT' })), true, 'timed out')
+  t.equal(mayStillBeHandled(unavailable({ transportCode: 'ECONNRESET' })), true, 'connection lost after sending')
+  t.equal(mayStillBeHandled(unavailable({})), true, 'aborted at the deadline')
+  t.equal(mayStillBeHandled(unavailable({ status: 504 })), true, 'a gateway stopped waiting')
+  t.equal(mayStillBeHandled(unavailable({ status: 502 })), true)
+  t.equal(mayStillBeHandled(unavailable({ status: 500 })), false, 'Genesys answered: it finished handling it')
+  t.equal(mayStillBeHandled(unavailable({ status: 503 })), false)
+  t.equal(mayStillBeHandled(unavailable({ transportCode: 'ECONNREFUSED' })), false, 'never sent')
+  t.equal(mayStillBeHandled(unavailable({ status: 429 })), false)
 })
 
 t.test('other calls keep the default policy (PUT retried on 503)', async t => {

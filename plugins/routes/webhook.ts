@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { InvalidSignatureError, outcomeOf } from '../../src/errors.js'
+import { InvalidSignatureError, InvalidTimestampError, outcomeOf } from '../../src/errors.js'
 import { ERRORS } from '../../src/error-catalogue.js'
 import { errorResponses } from '../../src/schemas/errors.js'
-import { MessagingEventSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
-import { SIGNATURE_HEADER, parseSignature, verifySignature } from '../../src/webhook-signature.js'
+import { MessagingEventSchema, MessagingEventWithIdSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignature, timestampProblem, verifySignature } from '../../src/webhook-signature.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +16,7 @@ declare module 'fastify' {
 
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const secret = app.config.webhookSecret
+  const { toleranceSeconds, requireTimestamp, requireMessageId } = app.config.webhook
   const { telemetry } = app
   app.decorateRequest('webhookOutcome', '')
   app.decorateRequest('signatureVerified', false)
@@ -27,7 +28,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (secret !== null) {
-      if (!verifySignature(secret, body as Buffer, request.headers[SIGNATURE_HEADER])) {
+      const timestamp = request.headers[TIMESTAMP_HEADER] as string | undefined
+      if (!verifySignature(secret, body as Buffer, request.headers[SIGNATURE_HEADER], timestamp)) {
         done(new InvalidSignatureError(SIGNATURE_HEADER), undefined)
         return
       }
@@ -45,18 +47,21 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['webhook'],
       summary: 'Record a messaging event and hand the conversation off when confidence is low',
-      body: MessagingEventSchema,
+      body: requireMessageId ? MessagingEventWithIdSchema : MessagingEventSchema,
       response: {
         200: WebhookAnswerSchema,
         ...errorResponses([
-          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType,
+          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.invalidTimestamp, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType,
           ERRORS.genesysRejected, ERRORS.genesysUnavailable, ERRORS.transferOutcomeUnknown, ERRORS.storeUnavailable, ERRORS.handoffInProgress, ERRORS.overloaded
         ])
       }
     },
-    // An unsigned request is turned away before its body is even read ...
+    // An unsigned or stale request is turned away before its body is even read ...
     onRequest: async (request) => {
-      if (secret !== null && parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw new InvalidSignatureError(SIGNATURE_HEADER)
+      if (secret === null) return
+      if (parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw new InvalidSignatureError(SIGNATURE_HEADER)
+      const problem = timestampProblem(request.headers[TIMESTAMP_HEADER], Date.now(), toleranceSeconds, requireTimestamp)
+      if (problem !== null) throw new InvalidTimestampError(problem)
     },
     // ... and one that had no body to verify before it reaches validation or the store.
     preValidation: async (request) => { requireSignature(request) },

@@ -1,7 +1,7 @@
 // OAuth client-credentials tokens for one app instance: cached, refreshed ahead of expiry, and fetched
 // single-flight so a burst of cold handoffs makes one token request.
 import type { GenesysTransport, SendContext } from './transport.js'
-import { GenesysRejectedError, GenesysUnavailableError, errorInfo } from './errors.js'
+import { GenesysUnavailableError, answerError } from './errors.js'
 import type { Telemetry } from '../telemetry.js'
 
 export interface GenesysAuthOptions {
@@ -67,7 +67,7 @@ export class GenesysAuth {
       body: 'grant_type=client_credentials',
       retryPost: true
     }, ctx)
-    if (res.status !== 200) throw new GenesysRejectedError(TOKEN_OPERATION, errorInfo(res.status, res.headers, res.body))
+    if (res.status !== 200) throw answerError(TOKEN_OPERATION, res.status, res.headers, res.body, this.now())
     let token: unknown
     let expiresIn: unknown
     try {

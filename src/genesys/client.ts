@@ -5,6 +5,8 @@ import type { GenesysTransport, SendContext, SendResult } from './transport.js'
 import type { RetryFilter, RetryEvent } from './retry-policy.js'
 import { GenesysUnavailableError, NOT_SENT_ERROR_CODES, answerError, genesysInfo } from './errors.js'
 import type { Log } from '../logger.js'
+// Genesys' own models, for the compiler only: the SDK is a development dependency and never loaded at run time.
+import type { Models } from 'purecloud-platform-client-v2'
 
 export type { RetryEvent }
 
@@ -27,28 +29,17 @@ export interface GenesysCallResult {
   body: unknown
 }
 
-/** The parts of a conversation participant the handoff reads. */
-export interface ConversationParticipant {
-  id: string
-  purpose?: string
-  state?: string
-  name?: string
-  queue?: { id: string }
-  attributes?: Record<string, string>
-  startTime?: string
-  endTime?: string
-}
+/** A participant as Genesys answers it (the SDK's MessageMediaParticipant), with the id the handoff needs. */
+export type ConversationParticipant = Models.MessageMediaParticipant & { id: string }
 
+/** The conversation as the handoff reads it: Genesys' MessageConversation, participants with ids. */
 export interface MessageConversation {
   id: string
   participants: ConversationParticipant[]
 }
 
-export interface RoutingUpdate {
-  skillIds?: string[]
-  priority?: number
-  languageId?: string
-}
+/** The routing fields the handoff sets (Genesys' RoutingConversationAttributesRequest). */
+export type RoutingUpdate = Pick<Models.RoutingConversationAttributesRequest, 'skillIds' | 'priority' | 'languageId'>
 
 interface CallOptions {
   retry?: RetryFilter
@@ -81,28 +72,31 @@ export class GenesysClient {
 
   async getMessageConversation (conversationId: string, ctx: CallContext, level: 'info' | 'debug' = 'info'): Promise<GenesysCallResult & { conversation: MessageConversation }> {
     const result = await this.call('conversation read', 'GET', `/api/v2/conversations/messages/${id(conversationId)}`, undefined, ctx, { level })
-    const body = result.body as Partial<MessageConversation> | null
+    const body = result.body as Models.MessageConversation | null
     // An answer without participants says nothing about the conversation: never read it as "ended".
     if (!Array.isArray(body?.participants)) {
       throw new GenesysUnavailableError('conversation read', { status: result.status, correlationId: result.correlationId }, 5, 'Genesys answered without participants')
     }
-    const participants = body.participants.filter(p => typeof p?.id === 'string')
+    const participants = body.participants.filter((p): p is ConversationParticipant => typeof p?.id === 'string')
     return { ...result, conversation: { id: conversationId, participants } }
   }
 
   async updateParticipantAttributes (conversationId: string, participantId: string, attributes: Record<string, string>, ctx: CallContext): Promise<GenesysCallResult> {
+    const body: Models.ParticipantAttributes = { attributes }
     return await this.call('participant attributes update', 'PATCH',
-      `/api/v2/conversations/messages/${id(conversationId)}/participants/${id(participantId)}/attributes`, { attributes }, ctx)
+      `/api/v2/conversations/messages/${id(conversationId)}/participants/${id(participantId)}/attributes`, body, ctx)
   }
 
   /** Blind transfer of one participant's place in the conversation to a queue. Not idempotent. */
   async replaceParticipantWithQueue (conversationId: string, participantId: string, queueId: string, ctx: CallContext): Promise<GenesysCallResult> {
+    const body: Models.TransferToQueueRequest = { queueId }
     return await this.call('transfer to queue', 'POST',
-      `/api/v2/conversations/${id(conversationId)}/participants/${id(participantId)}/replace/queue`, { queueId }, ctx, { retry: TRANSFER_RETRY })
+      `/api/v2/conversations/${id(conversationId)}/participants/${id(participantId)}/replace/queue`, body, ctx, { retry: TRANSFER_RETRY })
   }
 
   async updateRoutingConversation (conversationId: string, update: RoutingUpdate, ctx: CallContext): Promise<GenesysCallResult> {
-    return await this.call('routing update', 'PATCH', `/api/v2/routing/conversations/${id(conversationId)}`, update, ctx)
+    const body: Models.RoutingConversationAttributesRequest = update
+    return await this.call('routing update', 'PATCH', `/api/v2/routing/conversations/${id(conversationId)}`, body, ctx)
   }
 
   /**

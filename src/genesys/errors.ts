@@ -3,8 +3,8 @@
 import { errors as undiciErrors } from 'undici'
 import { HttpError, RetryLaterError, errorKind, retryLaterKind } from '../errors.js'
 
-/** Answers worth retrying on calls that are safe to repeat. */
-export const RETRY_STATUS_CODES = [429, 502, 503, 504]
+/** Answers worth retrying on calls that are safe to repeat (GET, PUT, PATCH, the token POST). */
+export const RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504]
 export const RETRY_ERROR_CODES = [
   'ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'ENETDOWN', 'ENETUNREACH', 'EHOSTDOWN', 'EHOSTUNREACH', 'EPIPE',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
@@ -29,10 +29,10 @@ export interface GenesysErrorInfo {
   transportCode?: string
 }
 
-/** Genesys refused the call (4xx other than 401/429): retrying the same request will not help. */
+/** Genesys refused the call (a 4xx other than 408/429): retrying the same request will not help. */
 export class GenesysRejectedError extends HttpError {
   static readonly kind = errorKind(502, 'GENESYS_REJECTED', 'genesys_rejected',
-    'Genesys refused a call (400/403/404, or the token request); the message names the operation, status, code and correlation id', 'routing update rejected by Genesys: status 404, code not.found, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41: conversation not found')
+    'Genesys refused a call (a 4xx such as 400/403/404, or bad client credentials); retrying the same event will not help until the cause is fixed. The message names the operation, status, code and correlation id', 'routing update rejected by Genesys: status 404, code not.found, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41: conversation not found')
 
   readonly operation: string
   readonly info: GenesysErrorInfo
@@ -43,10 +43,10 @@ export class GenesysRejectedError extends HttpError {
   }
 }
 
-/** Genesys was unreachable, slow or kept answering 429/5xx until retries or the deadline ran out. */
+/** Genesys was unreachable, slow or kept answering 408/429/5xx until retries or the deadline ran out. */
 export class GenesysUnavailableError extends RetryLaterError {
   static readonly kind = retryLaterKind('GENESYS_UNAVAILABLE', 'genesys_unavailable',
-    'Genesys unreachable, too slow, or answering 429/5xx until retries or the handoff deadline ran out; nothing was handed off', 'routing update failed: Genesys kept answering 429 (status 429, code too.many.requests, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41); retry later')
+    'Genesys unreachable, too slow, or answering 408/429/5xx until retries or the handoff deadline ran out; nothing was handed off and the same event may pass after Retry-After', 'routing update failed: Genesys kept answering 429 (status 429, code too.many.requests.retry.after, correlation id 0f6c2a7e-1d3b-4a0e-9a1c-3b5e8f2d7c41); retry later')
 
   readonly operation: string
   readonly info: GenesysErrorInfo
@@ -57,14 +57,18 @@ export class GenesysUnavailableError extends RetryLaterError {
   }
 }
 
-/** A transfer failed in a way Genesys may still have acted on, and a re-read could not tell. */
+/**
+ * A transfer failed in a way Genesys may still act on (no answer, or a gateway that stopped waiting), and a
+ * re-read could not show it took effect. Nothing is sent again now; the caller's retry reads the
+ * conversation first and transfers only if it did not.
+ */
 export class TransferOutcomeUnknownError extends RetryLaterError {
   static readonly kind = retryLaterKind('TRANSFER_OUTCOME_UNKNOWN', 'transfer_outcome_unknown',
-    'The transfer failed in a way Genesys may still have acted on; the retry re-reads the conversation before sending anything', 'transfer to queue failed (status 503) and the conversation could not be re-read to learn whether it took effect; retry later')
+    'The transfer got no clear answer (timeout, lost connection, gateway error) and Genesys may still be handling it; nothing is sent again now. Retry after Retry-After: the retry reads the conversation first and transfers only if the first one did not take effect', 'transfer to queue got no clear answer (network error UND_ERR_HEADERS_TIMEOUT) and Genesys may still be handling it; not sent again: retry later')
 
   constructor (why: string, retryAfterSeconds = DEFAULT_RETRY_AFTER_S) {
     super(TransferOutcomeUnknownError.kind,
-      `transfer to queue failed (${why}) and the conversation could not be re-read to learn whether it took effect; retry later`, retryAfterSeconds)
+      `transfer to queue got no clear answer (${why}) and Genesys may still be handling it; not sent again: retry later`, retryAfterSeconds)
   }
 }
 
@@ -124,10 +128,10 @@ export function retryAfterSeconds (headers: Headers, now: number): number {
   return wait === null ? DEFAULT_RETRY_AFTER_S : Math.max(1, Math.ceil(wait / 1000))
 }
 
-/** The error for an answer the retries ended on: unavailable for retryable statuses, rejected otherwise. */
+/** The error for an answer the retries ended on: unavailable when it may pass (408, 429, 5xx), rejected otherwise. */
 export function answerError (operation: string, status: number, headers: Headers, body: string, now: number): HttpError {
   const info = errorInfo(status, headers, body)
-  if (RETRY_STATUS_CODES.includes(status)) return new GenesysUnavailableError(operation, info, retryAfterSeconds(headers, now), `Genesys answered ${status}`)
+  if (status >= 500 || RETRY_STATUS_CODES.includes(status)) return new GenesysUnavailableError(operation, info, retryAfterSeconds(headers, now), `Genesys answered ${status}`)
   return new GenesysRejectedError(operation, info)
 }
 
@@ -154,6 +158,17 @@ export function failedStatus (err: unknown): number | 'error' | 'timeout' {
   const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' ||
     (typeof e.code === 'string' && /TIMEOUT/.test(e.code))
   return timedOut ? 'timeout' : 'error'
+}
+
+/**
+ * True when Genesys may still be handling the call: it got no answer (timeout, connection lost after
+ * sending) or a gateway's 502/504, which answers without waiting for Genesys to finish. A re-read made now
+ * may not show the call's effect yet.
+ */
+export function mayStillBeHandled (err: unknown): boolean {
+  if (!outcomeUncertain(err)) return false
+  const { status } = (err as GenesysUnavailableError | GenesysRejectedError).info
+  return status === undefined || status === 0 || status === 502 || status === 504
 }
 
 /** True when Genesys may have acted on the call despite the failure (5xx, timeout, connection lost). */

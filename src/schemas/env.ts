@@ -56,9 +56,15 @@ export const EnvSchema = Type.Object({
   REDIS_SENTINEL_PASSWORD: Type.String({ default: '' }),
   // --- end Redis topology ---
   WEBHOOK_SECRET: Type.String({ default: '' }),
+  // Replay protection for signed webhooks (see src/webhook-signature.ts)
+  WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
+  WEBHOOK_REQUIRE_TIMESTAMP: Type.Boolean({ default: false }),
+  WEBHOOK_REQUIRE_MESSAGE_ID: Type.Boolean({ default: false }),
   METRICS_TOKEN: Type.String({ default: '' }),
   METRICS_MAX_INTENT_LABELS: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
+  // true, false, a hop count, or proxy IPs/CIDRs (comma-separated); read by src/trust-proxy.ts
+  TRUST_PROXY: Type.String({ default: '' }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   OVERLOAD_SAMPLE_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 10 })

@@ -4,6 +4,11 @@ import { ConversationId, EXAMPLE_ID, EXAMPLE_QUEUE_ID } from './common.js'
 import { DecisionSchema, decisionExample } from './decision.js'
 import { HandoffRecordSchema } from './conversation.js'
 
+const MessageId = Type.String({
+  minLength: 1, maxLength: 200, description: 'sender id of this delivery; a redelivery with the same id is recorded once'
+})
+const EVENT_DESCRIPTION = 'A messaging event. Unknown extra fields are accepted and ignored.'
+
 export const MessagingEventSchema = Type.Object({
   conversationId: ConversationId,
   event: Type.String({ minLength: 1, maxLength: 100, description: 'event type, e.g. message' }),
@@ -12,17 +17,20 @@ export const MessagingEventSchema = Type.Object({
     confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'bot confidence; 0 when absent' }))
   })),
   text: Type.Optional(Type.String({ maxLength: 4000, description: 'the customer message' })),
-  messageId: Type.Optional(Type.String({
-    minLength: 1, maxLength: 200, description: 'sender id of this delivery; a redelivery with the same id is recorded once'
-  }))
+  messageId: Type.Optional(MessageId)
 }, {
-  description: 'A messaging event. Unknown extra fields are accepted and ignored.',
+  description: EVENT_DESCRIPTION,
   examples: [
     { conversationId: EXAMPLE_ID, event: 'message', intent: { intent: 'order_status', confidence: 0.91 }, text: 'Where is my order?' },
     { conversationId: EXAMPLE_ID, event: 'message', intent: { intent: 'billing_dispute', confidence: 0.41 }, text: 'I want to dispute a charge' }
   ]
 })
 export type MessagingEvent = Static<typeof MessagingEventSchema>
+
+/** The event with messageId required (WEBHOOK_REQUIRE_MESSAGE_ID): a replay is then recorded once. */
+export const MessagingEventWithIdSchema = Type.Object({ ...MessagingEventSchema.properties, messageId: MessageId }, {
+  description: `${EVENT_DESCRIPTION} messageId is required.`
+})
 
 export const WebhookStatus = Type.Union([
   Type.Literal('bot_continuing'), Type.Literal('handoff_initiated'), Type.Literal('handed_off')

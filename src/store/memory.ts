@@ -129,9 +129,13 @@ export class MemoryHistoryStore implements HistoryStore {
     this.touch(conversationId, record)
   }
 
-  async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
+  async releaseHandoff (conversationId: string, claimId: string, holdMs = 0): Promise<void> {
     const record = this.conversations.peek(conversationId)
     if (record === undefined || record.claimId !== claimId) return
+    if (holdMs > 0) {
+      record.claimExpiresAt = this.now() + holdMs
+      return
+    }
     record.handoff = NO_HANDOFF
     delete record.claimId
     delete record.claimExpiresAt

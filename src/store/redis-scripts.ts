@@ -55,11 +55,15 @@ redis.call('SET', KEYS[1], done, 'EX', ARGV[3])
 return 1
 `
 
-// KEYS: handoff. ARGV: claimId. Only the claim's holder can release it.
+// KEYS: handoff. ARGV: claimId, hold ms. Only the claim's holder can release it; with a hold it lapses then.
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current).claimId == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  else
+    redis.call('DEL', KEYS[1])
+  end
   return 1
 end
 return 0
@@ -121,7 +125,7 @@ declare module 'ioredis' {
       ttlSeconds: number, hasMessageId: string, dedupeTtlSeconds: number) => Result<[number, string, number], Context>
     handoffClaim: (handoff: string, record: string, ttlMs: number) => Result<string, Context>
     handoffComplete: (handoff: string, claimId: string, record: string, ttlSeconds: number) => Result<number, Context>
-    handoffRelease: (handoff: string, claimId: string) => Result<number, Context>
+    handoffRelease: (handoff: string, claimId: string, holdMs: number) => Result<number, Context>
     handoffFailure: (failures: string, failure: string, max: number, ttlSeconds: number) => Result<null, Context>
     conversationSummary: (history: string, handoff: string, failures: string) => Result<[number, string, string, number], Context>
     indexTouch: (all: string, none: string, pending: string, done: string, id: string, score: number, state: number,

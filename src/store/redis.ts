@@ -65,6 +65,8 @@ export class RedisHistoryStore implements HistoryStore {
       opts.log?.warn({ err }, 'Redis unreachable: webhooks answer 503 until it is back')
     })
     this.client.on('ready', () => {
+      // Each (re)connection may be to a Redis started with other settings: look at persistence again.
+      this.persistence().then((appendonly) => { logPersistence(opts.log, appendonly) }, () => {})
       if (this.reachable) return
       this.reachable = true
       opts.log?.info('Redis reachable again')
@@ -121,9 +123,11 @@ export class RedisHistoryStore implements HistoryStore {
     if (recorded === 1) await this.touch(conversationId, 'done')
   }
 
-  async releaseHandoff (conversationId: string, claimId: string): Promise<void> {
-    const released = await this.command(async () => await this.client.handoffRelease(conversationKeys(conversationId).handoff, claimId))
-    if (released === 1) await this.touch(conversationId, 'none')
+  async releaseHandoff (conversationId: string, claimId: string, holdMs = 0): Promise<void> {
+    const hold = Math.max(0, Math.ceil(holdMs))
+    const released = await this.command(async () => await this.client.handoffRelease(conversationKeys(conversationId).handoff, claimId, hold))
+    // A held claim stays pending until it lapses; the index learns of that when it is next listed.
+    if (released === 1 && hold === 0) await this.touch(conversationId, 'none')
   }
 
   async recordFailure (conversationId: string, failure: HandoffFailure): Promise<void> {
@@ -164,6 +168,20 @@ export class RedisHistoryStore implements HistoryStore {
     })
     await Promise.all(repairs.map(async (repair) => { await repair.catch((err: unknown) => { this.indexFailed(err) }) }))
     return { items, total: Math.max(total, items.length) }
+  }
+
+  /**
+   * Whether Redis keeps its data across a restart (append-only file): 'unknown' when CONFIG is disabled
+   * (managed services) or Redis cannot be asked.
+   */
+  async persistence (): Promise<'yes' | 'no' | 'unknown'> {
+    try {
+      const reply = await this.client.config('GET', 'appendonly') as unknown
+      const value = Array.isArray(reply) ? reply[1] : undefined
+      return value === 'yes' || value === 'no' ? value : 'unknown'
+    } catch {
+      return 'unknown'
+    }
   }
 
   async ping (): Promise<void> {
@@ -217,6 +235,13 @@ export class RedisHistoryStore implements HistoryStore {
     const message = err instanceof Error ? err.message : String(err)
     return new StoreUnavailableError(/timed? ?out/i.test(message) ? 'Redis did not answer in time' : 'Redis unreachable', RETRY_AFTER_SECONDS)
   }
+}
+
+const PERSISTENCE_ADVICE = 'run Redis with appendonly yes (appendfsync everysec or always): a restart without it loses pending claims and finished-handoff records, and a later event may hand the conversation off again'
+
+function logPersistence (log: FastifyBaseLogger | undefined, appendonly: 'yes' | 'no' | 'unknown'): void {
+  if (appendonly === 'no') log?.warn({ appendonly, advice: PERSISTENCE_ADVICE }, 'redis persistence')
+  else log?.info({ appendonly, ...(appendonly === 'unknown' ? { advice: `CONFIG is not available to check it; ${PERSISTENCE_ADVICE}` } : {}) }, 'redis persistence')
 }
 
 /** The record without its claimId: the claim's proof of ownership stays with its holder. */

@@ -30,7 +30,11 @@ export interface HistoryStore {
   /** takes the once-only handoff claim; a claim not completed within ttlMs lapses */
   claimHandoff: (conversationId: string, ttlMs: number) => Promise<ClaimResult>
   completeHandoff: (conversationId: string, claimId: string, details: Record<string, unknown>) => Promise<void>
-  releaseHandoff: (conversationId: string, claimId: string) => Promise<void>
+  /**
+   * Gives the claim up: at once, or with holdMs after that long (it stays pending until then, so no other
+   * event starts a handoff while an earlier call may still be taking effect).
+   */
+  releaseHandoff: (conversationId: string, claimId: string, holdMs?: number) => Promise<void>
   /** keeps a failed handoff attempt for operators (bounded, expiring with the conversation) */
   recordFailure: (conversationId: string, failure: HandoffFailure) => Promise<void>
   /** recent conversations by last activity, newest first; bounded by maxConversations and the TTL */

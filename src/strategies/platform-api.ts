@@ -3,7 +3,7 @@
 // priority are set) update the routing data once the conversation waits in queue.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { GenesysClient, MessageConversation, ConversationParticipant, RoutingUpdate } from '../genesys/client.js'
-import { TransferOutcomeUnknownError, describeError, outcomeUncertain } from '../genesys/errors.js'
+import { TransferOutcomeUnknownError, describeError, mayStillBeHandled, outcomeUncertain } from '../genesys/errors.js'
 import { ConversationEndedError } from '../errors.js'
 import { buildContextPacket, type ContextPacketOptions } from '../context-packet.js'
 import type { RoutingTarget } from '../schemas/decision.js'
@@ -69,7 +69,12 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
     return conversationStage(result.conversation)
   }
 
-  /** Sends the transfer; after an unclear failure, re-reads and resends only if it certainly did not act. */
+  /**
+   * Sends the transfer. After an unclear failure it re-reads the conversation: a transfer that took effect
+   * stands. It is sent again only after an answer Genesys finished handling (500, 503) and a re-read showing
+   * the bot still there; after a timeout or a gateway error Genesys may still be handling it, so the caller
+   * is told to retry later instead (its retry reads the conversation first).
+   */
   async function transfer (ctx: StrategyContext, conversationId: string, participantId: string, queueId: string): Promise<{ correlationId?: string, verified: boolean }> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -83,12 +88,16 @@ export function platformApiStrategy (opts: PlatformApiOptions): HandoffStrategy 
           await sleep(Math.min(opts.pollIntervalMs, Math.max(0, check.deadline - now() - 1000)))
           stage = await read(check, conversationId)
         } catch {
-          throw new TransferOutcomeUnknownError(describeError(err))
+          throw new TransferOutcomeUnknownError(`${describeError(err)}; the conversation could not be re-read`)
         }
         if (stage.stage === 'ended') throw new ConversationEndedError(conversationId, stage.reason)
         if (stage.stage !== 'bot') {
           ctx.log.warn({ conversationId, stage: stage.stage }, 'transfer answered with an error but took effect; not sending it again')
           return { verified: true }
+        }
+        if (mayStillBeHandled(err)) {
+          ctx.log.warn({ conversationId }, 'transfer outcome unknown: Genesys may still be handling it; not sending it again')
+          throw new TransferOutcomeUnknownError(describeError(err))
         }
         if (attempt >= maxTransferAttempts || now() >= ctx.deadline) throw err
         ctx.log.warn({ conversationId, attempt }, 'transfer did not take effect; sending it again')

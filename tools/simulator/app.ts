@@ -1,20 +1,24 @@
 // A small HTTP model of the Genesys Cloud endpoints the service calls, for the demo, local trials and the
 // integration tests. It checks credentials and bearer tokens like Genesys does, keeps web-messaging
 // conversations with their participants (a transfer to a queue lands after a delay, routing data can only
-// change while the conversation is queued), answers with Genesys-shaped error bodies, ININ-Correlation-Id
-// and inin-ratelimit-* headers, and takes injected faults and conversation changes at /__sim.
+// change while the conversation is queued), answers with bodies typed as Genesys' SDK models (answers.ts)
+// and ININ-Correlation-Id headers, and takes injected faults and conversation changes at /__sim.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
 import { SimulatorState, type Fault, type SimRefusal, type SimulatorOptions } from './state.js'
+import {
+  RATE_LIMIT_CODE, conversationView, errorBody, oauthError, participantAttributes, rateLimitMessage, routingAttributes, type TokenAnswer
+} from './answers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     correlationId: string
+    /** a latency to wait before the call is handled (once its body is read) */
+    slowFault: Fault | null
     /** a fault to apply once the call has been handled */
     afterFault: Fault | null
-    /** the answer body, kept for the recorded call */
-    answered: unknown
   }
 }
 
@@ -23,13 +27,15 @@ export interface Simulator {
   state: SimulatorState
 }
 
-function errorBody (status: number, code: string, message: string, contextId: string): Record<string, unknown> {
-  return { message, code, status, messageParams: {}, contextId, details: [], errors: [] }
-}
-
 function genesysError (reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   if (status === 429 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '1')
   return reply.code(status).send(errorBody(status, code, message, reply.request.correlationId))
+}
+
+/** A fault's answer: a 429 says how long to wait, as Genesys' does. */
+function faultError (status: number, code: string | undefined, retryAfter: number): { code: string, message: string } {
+  if (status === 429) return { code: code ?? RATE_LIMIT_CODE, message: rateLimitMessage(retryAfter) }
+  return { code: code ?? faultCode(status), message: `simulated ${status}` }
 }
 
 function refuse (reply: FastifyReply, refusal: SimRefusal): FastifyReply {
@@ -44,8 +50,8 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
   const app = Fastify({ logger: opts.logger ?? false })
   app.register(formbody)
   app.decorateRequest('correlationId', '')
+  app.decorateRequest('slowFault', null)
   app.decorateRequest('afterFault', null)
-  app.decorateRequest('answered', null)
 
   app.addHook('onRequest', async (request, reply) => {
     request.correlationId = randomUUID()
@@ -55,58 +61,68 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
     if (fault === undefined) return
     if (fault.afterHandling === true) {
       request.afterFault = fault
-      return
-    }
-    if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
-    if (fault.status !== undefined) {
+    } else if (fault.status === undefined) {
+      request.slowFault = fault
+    } else {
+      if (fault.latencyMs !== undefined) await sleep(fault.latencyMs)
       if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
-      return genesysError(reply, fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`)
+      const { code, message } = faultError(fault.status, fault.code, fault.retryAfter ?? 1)
+      return genesysError(reply, fault.status, code, message)
     }
   })
 
-  // The call took effect; the caller sees a failure or a slow answer all the same.
+  // A slow call waits once its body has been read, so a call whose client gave up meanwhile is still handled,
+  // as a real server carries on with a request it has received.
+  app.addHook('preHandler', async (request) => {
+    if (request.slowFault?.latencyMs !== undefined) await sleep(request.slowFault.latencyMs)
+  })
+
+  // The call took effect; the caller sees a failure or a slow answer all the same. Calls are recorded here,
+  // not once the answer is written: a call whose client went away was still handled.
   app.addHook('onSend', async (request, reply, payload) => {
     const fault = request.afterFault
-    if (fault === null) {
-      request.answered = typeof payload === 'string' && payload !== '' ? parseJson(payload) : null
-      return payload
+    let answer = payload
+    if (fault !== null) {
+      if (fault.latencyMs !== undefined) await sleep(fault.latencyMs)
+      if (fault.status !== undefined) {
+        reply.code(fault.status)
+        reply.header('content-type', 'application/json; charset=utf-8')
+        if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
+        else if (fault.status === 429) reply.header('retry-after', '1')
+        const { code, message } = faultError(fault.status, fault.code, fault.retryAfter ?? 1)
+        answer = JSON.stringify(errorBody(fault.status, code, message, request.correlationId))
+      }
     }
-    if (fault.latencyMs !== undefined) await new Promise(resolve => setTimeout(resolve, fault.latencyMs))
-    if (fault.status === undefined) return payload
-    reply.code(fault.status)
-    reply.header('content-type', 'application/json; charset=utf-8')
-    if (fault.retryAfter !== undefined) reply.header('retry-after', String(fault.retryAfter))
-    else if (fault.status === 429) reply.header('retry-after', '1')
-    const body = errorBody(fault.status, fault.code ?? faultCode(fault.status), `simulated ${fault.status}`, request.correlationId)
-    request.answered = body
-    return JSON.stringify(body)
+    record(request, reply.statusCode, answer)
+    return answer
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  function record (request: FastifyRequest, status: number, payload: unknown): void {
     if (request.url.startsWith('/__sim') || request.url === '/oauth/token') return
     state.calls.push({
       method: request.method,
       path: request.url,
       body: request.body ?? null,
-      response: request.answered,
+      response: typeof payload === 'string' && payload !== '' ? parseJson(payload) : null,
       at: new Date().toISOString(),
-      status: reply.statusCode,
+      status,
       correlationId: request.correlationId
     })
-  })
+  }
 
   app.post('/oauth/token', async (request, reply) => {
     const [scheme, encoded] = (request.headers.authorization ?? '').split(' ')
     const [id, secret] = Buffer.from(encoded ?? '', 'base64').toString().split(':')
     if (scheme !== 'Basic' || id !== state.clientId || secret !== state.clientSecret) {
-      return await reply.code(401).send({ error: 'invalid_client', description: 'client credentials are invalid', error_description: 'client credentials are invalid' })
+      return await reply.code(401).send(oauthError('invalid_client', 'authentication failed'))
     }
     const body = request.body as Record<string, string> | undefined
     if (body?.grant_type !== 'client_credentials') {
-      return await reply.code(400).send({ error: 'unsupported_grant_type', description: 'grant_type must be client_credentials' })
+      return await reply.code(400).send(oauthError('unsupported_grant_type', 'grant_type must be client_credentials'))
     }
     const { token, expiresIn } = state.issueToken()
-    return { access_token: token, token_type: 'bearer', expires_in: expiresIn }
+    const answer: TokenAnswer = { access_token: token, token_type: 'bearer', expires_in: expiresIn }
+    return answer
   })
 
   app.register(async (api) => {
@@ -116,12 +132,9 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
         return genesysError(reply, 401, 'authentication.required', 'No authentication bearer token specified in authorization header.')
       }
       const rate = state.countCall(match[1])
-      reply.header('inin-ratelimit-count', String(rate.count))
-      reply.header('inin-ratelimit-allowed', String(rate.allowed))
-      reply.header('inin-ratelimit-reset', String(rate.resetSeconds))
       if (rate.limited) {
         reply.header('retry-after', String(rate.resetSeconds))
-        return genesysError(reply, 429, 'too.many.requests', `Rate limit exceeded the maximum. [${rate.allowed}] requests for [60] seconds`)
+        return genesysError(reply, 429, RATE_LIMIT_CODE, rateLimitMessage(rate.resetSeconds))
       }
     })
 
@@ -129,7 +142,7 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       const { id } = request.params
       const conversation = state.conversation(id) ?? (state.autoCreateConversations ? state.createConversation(id) : undefined)
       if (conversation === undefined) return genesysError(reply, 404, 'not.found', `Conversation ${id} not found.`)
-      return state.view(conversation)
+      return conversationView(conversation)
     })
 
     api.patch<{ Params: { id: string, pid: string }, Body: unknown }>('/api/v2/conversations/messages/:id/participants/:pid/attributes', async (request, reply) => {
@@ -137,9 +150,9 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       if (!isStringMap(attributes)) {
         return genesysError(reply, 400, 'bad.request', 'attributes must be an object whose values are strings')
       }
-      const refusal = state.setAttributes(request.params.id, request.params.pid, attributes)
-      if (refusal !== null) return refuse(reply, refusal)
-      return await reply.code(202).send()
+      const result = state.setAttributes(request.params.id, request.params.pid, attributes)
+      if ('status' in result) return refuse(reply, result)
+      return await reply.code(202).send(participantAttributes(result.attributes))
     })
 
     api.post<{ Params: { id: string, pid: string }, Body: unknown }>('/api/v2/conversations/:id/participants/:pid/replace/queue', async (request, reply) => {
@@ -151,21 +164,23 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
     })
 
     api.patch<{ Params: { id: string }, Body: unknown }>('/api/v2/routing/conversations/:id', async (request, reply) => {
-      const body = (request.body ?? {}) as { skillIds?: unknown, priority?: unknown, languageId?: unknown }
-      const { skillIds, priority, languageId } = body
+      const body = (request.body ?? {}) as { skillIds?: unknown, priority?: unknown, languageId?: unknown, labelId?: unknown }
+      const { skillIds, priority, languageId, labelId } = body
       if ((skillIds !== undefined && (!Array.isArray(skillIds) || !skillIds.every(s => typeof s === 'string'))) ||
         (priority !== undefined && !Number.isInteger(priority)) ||
-        (languageId !== undefined && typeof languageId !== 'string')) {
-        return genesysError(reply, 400, 'bad.request', 'skillIds must be a list of ids, priority an integer, languageId an id')
+        (languageId !== undefined && typeof languageId !== 'string') ||
+        (labelId !== undefined && typeof labelId !== 'string')) {
+        return genesysError(reply, 400, 'bad.request', 'skillIds must be a list of ids, priority an integer, languageId and labelId ids')
       }
       const update = {
         ...(skillIds !== undefined ? { skillIds: skillIds as string[] } : {}),
         ...(priority !== undefined ? { priority: priority as number } : {}),
-        ...(languageId !== undefined ? { languageId: languageId as string } : {})
+        ...(languageId !== undefined ? { languageId: languageId as string } : {}),
+        ...(labelId !== undefined ? { labelId: labelId as string } : {})
       }
-      const refusal = state.updateRouting(request.params.id, update)
-      if (refusal !== null) return refuse(reply, refusal)
-      return update
+      const result = state.updateRouting(request.params.id, update)
+      if ('status' in result) return refuse(reply, result)
+      return routingAttributes(result.routing)
     })
 
     api.put<{ Params: { id: string }, Body: unknown }>('/api/v2/conversations/messaging/:id', async (request, reply) => {
@@ -191,12 +206,12 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
     })
     control.post<{ Body: { id?: string, ended?: boolean } | null }>('/__sim/conversations', async (request, reply) => {
       const conversation = state.createConversation(request.body?.id, { ended: request.body?.ended === true })
-      return await reply.code(201).send(state.view(conversation))
+      return await reply.code(201).send(conversationView(conversation))
     })
     control.get<{ Params: { id: string } }>('/__sim/conversations/:id', async (request, reply) => {
       const conversation = state.conversation(request.params.id)
       if (conversation === undefined) return await reply.code(404).send({ message: 'no such conversation' })
-      return state.view(conversation)
+      return conversationView(conversation)
     })
     control.post<{ Params: { id: string } }>('/__sim/conversations/:id/end', async (request, reply) => {
       return await reply.code(state.endConversation(request.params.id) ? 204 : 404).send()
@@ -222,7 +237,7 @@ function parseJson (text: string): unknown {
 }
 
 function faultCode (status: number): string {
-  if (status === 429) return 'too.many.requests'
+  if (status === 429) return RATE_LIMIT_CODE
   if (status === 404) return 'not.found'
   if (status === 403) return 'missing.any.permissions'
   if (status >= 500) return 'internal.server.error'

@@ -1,6 +1,7 @@
 // In-memory state of the Genesys simulator: clients, issued tokens, conversations, recorded calls and
 // injected faults.
 import { randomBytes, randomUUID } from 'node:crypto'
+import type { Models } from 'purecloud-platform-client-v2'
 
 export interface Fault {
   /** HTTP method to match (any when absent) */
@@ -36,11 +37,8 @@ export interface SimParticipant {
   attributes: Record<string, string>
 }
 
-export interface SimRoutingData {
-  skillIds?: string[]
-  priority?: number
-  languageId?: string
-}
+/** The routing attributes set on a conversation (the fields of a RoutingConversationAttributesRequest). */
+export type SimRoutingData = Pick<Models.RoutingConversationAttributesRequest, 'skillIds' | 'priority' | 'languageId' | 'labelId'>
 
 export interface SimConversation {
   id: string
@@ -116,7 +114,7 @@ export class SimulatorState {
     this.now = opts.now ?? Date.now
   }
 
-  /** Counts one API call for the token: the inin-ratelimit-* values, and whether it is over the limit. */
+  /** Counts one API call for the token: whether it is over the limit, and when the window resets. */
   countCall (token: string): { count: number, allowed: number, resetSeconds: number, limited: boolean } {
     const now = this.now()
     let window = this.rate.get(token)
@@ -180,11 +178,12 @@ export class SimulatorState {
     return true
   }
 
-  setAttributes (conversationId: string, participantId: string, attributes: Record<string, string>): SimRefusal | null {
+  /** Merges the attributes into the participant's; answers them all, or why not. */
+  setAttributes (conversationId: string, participantId: string, attributes: Record<string, string>): SimRefusal | { attributes: Record<string, string> } {
     const found = this.participant(conversationId, participantId)
     if ('status' in found) return found
     Object.assign(found.participant.attributes, attributes)
-    return null
+    return { attributes: found.participant.attributes }
   }
 
   transferToQueue (conversationId: string, participantId: string, queueId: string): SimRefusal | null {
@@ -206,24 +205,15 @@ export class SimulatorState {
     return null
   }
 
-  updateRouting (conversationId: string, routing: SimRoutingData): SimRefusal | null {
+  /** Merges the routing attributes; answers them all, or why not. */
+  updateRouting (conversationId: string, routing: SimRoutingData): SimRefusal | { routing: SimRoutingData } {
     const conversation = this.conversation(conversationId)
     if (conversation === undefined) return { status: 404, code: 'not.found', message: `Conversation ${conversationId} not found.` }
     if (!conversation.participants.some(p => p.purpose === 'acd' && p.state === 'connected')) {
       return { status: 400, code: 'bad.request', message: `Conversation ${conversationId} is not waiting in a queue; routing data can only change while it is queued.` }
     }
     conversation.routing = { ...conversation.routing, ...routing }
-    return null
-  }
-
-  /** The conversation as GET /api/v2/conversations/messages/{id} shows it. */
-  view (conversation: SimConversation): Record<string, unknown> {
-    return {
-      id: conversation.id,
-      startTime: conversation.startTime,
-      participants: conversation.participants.map(p => ({ ...p, attributes: { ...p.attributes }, messages: [] })),
-      ...(conversation.routing !== undefined ? { routingData: { ...conversation.routing } } : {})
-    }
+    return { routing: conversation.routing }
   }
 
   private advance (conversation: SimConversation): void {
