@@ -30,8 +30,9 @@ async function deliver (app: FastifyInstance, body: Record<string, unknown>, unt
 }
 
 t.test('selected by REDIS_SENTINELS + REDIS_SENTINEL_NAME: the master group\'s master holds the state', async t => {
-  const app = await build(t, { envOverrides: sentinelEnv('s1:') })
+  const app = await build(t, { envOverrides: { ...sentinelEnv('s1:'), REDIS_COMMAND_TIMEOUT_MS: 2000 } })
   t.equal(app.historyStore.constructor.name, 'RedisHistoryStore')
+  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
   const id = newConversationId()
   t.equal((await postEvent(app, messagingEvent(id, 0.9))).statusCode, 200)
   t.equal(await group.masterPort(), group.master.port)
