@@ -4,22 +4,28 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { Dispatcher } from 'undici'
 import configPlugin from './config.js'
 import telemetryPlugin from './telemetry.js'
+import requestLogPlugin from './request-log.js'
 import docsPlugin from './docs.js'
 import metricsPlugin from './metrics.js'
 import overloadPlugin from './overload.js'
 import metricsRoutes from './routes/metrics.js'
 import genesysAuthPlugin from './genesys-auth.js'
+import genesysCheckPlugin from './genesys-check.js'
+import startupLogPlugin from './startup-log.js'
 import historyStorePlugin from './history-store.js'
 import handoffPlugin from './handoff.js'
+import botConnectorPlugin from './botconnector.js'
 import webhookRoutes from './routes/webhook.js'
+import botConnectorRoutes from './routes/botconnector.js'
 import healthRoutes from './routes/health.js'
 import conversationRoutes from './routes/conversations.js'
 import consoleRoutes from './routes/console.js'
-import { HttpError } from '../src/errors.js'
+import { HttpError, RouteNotFoundError } from '../src/errors.js'
 import { REQUEST_ID_HEADER, requestIdFrom } from '../src/request-id.js'
 import { reasonPhrase } from '../src/schemas/errors.js'
 import type { HistoryStore } from '../src/store/types.js'
 import { trustFunction, type TrustFunction } from '../src/trust-proxy.js'
+import type { Timers } from '../src/genesys/startup-check.js'
 
 export interface BuildOptions {
   /** environment to configure from (default process.env) */
@@ -30,8 +36,12 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Genesys traffic goes through this dispatcher (tests: MockAgent) */
   dispatcher?: Dispatcher
+  /** calls to the team's bot (Bot Connector mode) go through this dispatcher (tests: MockAgent) */
+  botDispatcher?: Dispatcher
   store?: HistoryStore
   now?: () => number
+  /** schedules the Genesys startup check's retries (tests: a manual clock) */
+  timers?: Timers
 }
 
 export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -41,7 +51,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   const app = Fastify({
     trustProxy: (address: string, hop: number) => trust(address, hop),
     ...(opts.loggerInstance !== undefined ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
-    // One structured line per decision instead of two access-log lines per request.
+    // One line per request from plugins/request-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     // genReqId validates the caller's x-request-id itself instead of trusting it as-is.
     requestIdHeader: false,
@@ -49,7 +59,9 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
     ajv: { customOptions: { coerceTypes: false, allErrors: false } }
   })
 
+  // Answers errors; their one log line is the request's (plugins/request-log.ts), with the stack for a 500.
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    request.failure = err
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).headers(err.headers).send({
         statusCode: err.statusCode, error: reasonPhrase(err.statusCode), code: err.code, message: err.message
@@ -62,13 +74,14 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
         statusCode: status, error: reasonPhrase(status), ...(err.code !== undefined ? { code: err.code } : {}), message: err.message
       })
     }
-    request.log.error({ err }, 'unhandled error')
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see the service log' })
   })
 
   // Answers finished during shutdown close their keep-alive connection, so close() need not wait for it to
   // idle out (Fastify already answers new requests with 503 then).
   let closing = false
+  app.setNotFoundHandler(async (request) => { throw new RouteNotFoundError(request.method, (request.url.split('?')[0] ?? '').slice(0, 200)) })
+
   app.addHook('preClose', async () => { closing = true })
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
@@ -78,16 +91,21 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
   trust = trustFunction(app.config.trustProxy)
   await app.register(telemetryPlugin)
+  await app.register(requestLogPlugin)
   await app.register(metricsPlugin)
   await app.register(overloadPlugin)
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })
+  await app.register(genesysCheckPlugin, { timers: opts.timers, now: opts.now })
   await app.register(historyStorePlugin, { store: opts.store })
   await app.register(handoffPlugin)
+  await app.register(botConnectorPlugin, { dispatcher: opts.botDispatcher, now: opts.now })
   await app.register(docsPlugin)
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
   await app.register(webhookRoutes)
+  await app.register(botConnectorRoutes)
   await app.register(conversationRoutes, { now: opts.now })
   await app.register(consoleRoutes, { now: opts.now })
+  await app.register(startupLogPlugin)
   return app
 }

@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { SERVICE_VERSION } from '../src/version.js'
 
 export default fp(async (app) => {
   await app.register(swagger, {
@@ -10,17 +11,24 @@ export default fp(async (app) => {
       info: {
         title: 'Genesys handoff service',
         description: 'Receives web-messaging events, decides from intent confidence whether the bot carries on, and hands the conversation to a human queue in Genesys Cloud exactly once.',
-        version: '0.1.0'
+        version: SERVICE_VERSION
       },
       tags: [
-        { name: 'webhook', description: 'Messaging events from Genesys or the bot platform' },
+        { name: 'webhook', description: 'Messaging events from a bot platform or a Genesys Data Action' },
+        { name: 'botconnector', description: 'Genesys Digital Bot Connector v2 (bot-service side), when BOT_URL is set' },
         { name: 'operators', description: 'Conversation history and handoff state for operators' },
         { name: 'health', description: 'Liveness and readiness probes' }
       ],
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
-          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'handoff.sid', description: 'operator session from POST /operator/session' }
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'handoff.sid', description: 'operator session from POST /operator/session' },
+          botConnectorSecret: {
+            type: 'apiKey',
+            in: 'header',
+            name: app.config.botConnector?.inboundHeader ?? 'x-bot-connector-secret',
+            description: "BOT_CONNECTOR_SECRET, sent by the Bot Connector integration's credential field"
+          }
         }
       }
     },

@@ -2,13 +2,15 @@
 // in-flight webhooks and handoffs finish within SHUTDOWN_GRACE_MS, close the store, exit 0 (1 if the grace
 // period runs out or closing fails).
 import closeWithGrace from 'close-with-grace'
+import type { Logger } from 'pino'
 import { build } from './app.js'
 import { createLogger } from '../src/logger.js'
+import { ConfigError } from '../src/config.js'
+import { LOG_LEVELS } from '../src/schemas/env.js'
 
-export async function start (): Promise<void> {
-  const app = await build({ loggerInstance: createLogger(process.env.LOG_LEVEL ?? 'info') })
+export async function start (log: Logger): Promise<void> {
+  const app = await build({ loggerInstance: log })
   app.log.level = app.config.logLevel
-  const log = app.log
   closeWithGrace({
     delay: app.config.shutdownGraceMs,
     logger: { error: (message: unknown) => { log.error(typeof message === 'string' ? message : { err: message }, 'shutdown problem') } },
@@ -23,8 +25,19 @@ export async function start (): Promise<void> {
   await app.listen({ port: app.config.port, host: app.config.host })
 }
 
-start().catch((err: unknown) => {
-  // Configuration errors land here before the logger exists.
+/** A startup failure as a log line (every configuration problem listed) and as plain text on stderr. */
+function reportStartupFailure (log: Logger, err: unknown): void {
+  if (err instanceof ConfigError) log.fatal({ problems: err.problems.map(p => p.text) }, err.message)
+  else log.fatal({ err }, 'startup failed')
   console.error(err instanceof Error ? err.message : err)
-  process.exit(1)
+}
+
+// Built before the configuration is read, so configuration errors are log lines too; an invalid LOG_LEVEL is
+// reported with the other problems instead of failing here.
+const level = process.env.LOG_LEVEL
+const log = createLogger(level !== undefined && (LOG_LEVELS as readonly string[]).includes(level) ? level : 'info')
+start(log).catch((err: unknown) => {
+  reportStartupFailure(log, err)
+  // Asynchronous writes: let the line out before exiting.
+  log.flush(() => process.exit(1))
 })

@@ -1,11 +1,16 @@
-// Settings come from the environment (validated by @fastify/env against this schema) and are turned into
-// one typed, nested AppConfig that the rest of the service reads.
-import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
-import { redisTarget, type RedisTarget } from './store/redis-connection.js'
-import type { Env, HandoffStrategyName } from './schemas/env.js'
+// Settings come from the environment, are validated against EnvSchema and the checks in config-checks.ts
+// (every problem collected, then reported at once), and are turned into one typed, nested AppConfig that the
+// rest of the service reads.
+import { Ajv } from 'ajv'
+import { EnvSchema, type Env, type HandoffStrategyName } from './schemas/env.js'
+import { baseUrl, botUrl, envProblems, parsePriority, redisConfig, regionProblem } from './config-checks.js'
+import type { RedisTarget } from './store/redis-connection.js'
+import { ConfigError, schemaProblems, type ConfigProblem, type SchemaError } from './config-problems.js'
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 export { EnvSchema, HANDOFF_STRATEGIES, type Env, type HandoffStrategyName } from './schemas/env.js'
+export { SAMPLE_SECRETS, productionProblems } from './config-checks.js'
+export { ConfigError, type ConfigProblem } from './config-problems.js'
 
 export interface RedisConfig {
   target: RedisTarget
@@ -24,6 +29,32 @@ export interface GenesysConfig {
   requestTimeoutMs: number
   retryMaxDelayMs: number
   maxConnections: number
+  /** fetch a token and read the handoff queue at startup */
+  startupCheck: boolean
+}
+
+/** A secret a caller sends in a header of this name, compared in constant time. */
+export interface HeaderSecret {
+  /** lower-case header name */
+  header: string
+  secret: string
+}
+
+export interface BotConnectorConfig {
+  /** the team's bot, itself a Bot Connector v2 service: its Bot Connector URI (…/bots, …/messages below it) */
+  botUrl: string
+  timeoutMs: number
+  maxConnections: number
+  /** sent to the team's bot with every call; null sends none */
+  botSecret: HeaderSecret | null
+  /** what Genesys' integration must send; null accepts any caller (development only) */
+  inbound: HeaderSecret | null
+  /** the header Genesys' integration sends its secret in (named in the docs and the 403 message) */
+  inboundHeader: string
+  /** bot down, slow, failing or answering garbage: hand off (true) or answer Failed */
+  handoffOnUnavailable: boolean
+  /** the intent Complete answers carry when the service hands off */
+  handoffIntent: string
 }
 
 export interface ContextPacketLimits {
@@ -58,6 +89,8 @@ export interface AppConfig {
     maxConversations: number
     /** how long a delivered messageId is remembered to drop redeliveries */
     dedupeTtlSeconds: number
+    /** store message text as received instead of with card numbers and e-mail addresses masked */
+    storeRawText: boolean
   }
   /** shared store for several instances; null → embedded memory store */
   redis: RedisConfig | null
@@ -79,6 +112,10 @@ export interface AppConfig {
     /** messageId is required (a replay inside the window is then recorded once) */
     requireMessageId: boolean
   }
+  /** a shared-secret header accepted beside the signature (Genesys Data Actions cannot sign); null: none */
+  webhookSharedSecret: HeaderSecret | null
+  /** Digital Bot Connector v2 mode (BOT_URL set); null: off */
+  botConnector: BotConnectorConfig | null
   metrics: {
     /** bearer token GET /metrics requires; null leaves it open */
     token: string | null
@@ -96,48 +133,24 @@ export interface AppConfig {
   }
 }
 
-function baseUrl (name: string, override: string | undefined, host: string): string {
-  const url = override !== undefined && override !== '' ? override : `https://${host}`
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new Error(`${name} is not a valid URL: ${url}`)
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new Error(`${name} must be an http(s) URL: ${url}`)
-  }
-  return url.replace(/\/+$/, '')
+function headerSecret (header: string, secret: string): HeaderSecret | null {
+  return secret === '' ? null : { header: header.toLowerCase(), secret }
 }
 
-/** The shared store's settings; null → embedded memory store. */
-function redisConfig (env: Env): RedisConfig | null {
-  const target = redisTarget({
-    url: env.REDIS_URL,
-    clusterNodes: env.REDIS_CLUSTER_NODES,
-    sentinels: env.REDIS_SENTINELS,
-    sentinelName: env.REDIS_SENTINEL_NAME,
-    username: env.REDIS_USERNAME,
-    password: env.REDIS_PASSWORD,
-    sentinelPassword: env.REDIS_SENTINEL_PASSWORD
-  })
-  if (target === null) return null
-  // A hash tag in the prefix would put every conversation on one cluster slot.
-  if (target.kind === 'cluster' && /[{}]/.test(env.REDIS_KEY_PREFIX)) throw new Error('REDIS_KEY_PREFIX must not contain { or } on a Redis Cluster')
-  return {
-    target,
-    keyPrefix: env.REDIS_KEY_PREFIX,
-    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
-  }
+/** Whether this strategy calls the Genesys Platform API (and so needs an OAuth client). */
+export function needsOAuthClient (strategy: HandoffStrategyName): boolean {
+  return strategy !== 'flow'
 }
 
-/** A region must be one Genesys runs, unless both base URLs are given explicitly (simulator, proxy). */
+/** What each way in needs, for configuration errors about the OAuth client. */
+export const MODE_REQUIREMENTS = 'HANDOFF_STRATEGY=platform-api or routing-metadata calls the Genesys Platform API and needs ' +
+  'GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET (an OAuth client-credentials client); the flow-based ways in ' +
+  '(Bot Connector mode with BOT_URL, or a Data Action with HANDOFF_STRATEGY=flow) need no OAuth client: set HANDOFF_STRATEGY=flow'
+
+/** Throws when the region is not one Genesys runs (unless both base URLs are overridden). */
 export function checkRegion (region: string, apiBaseUrl?: string, loginBaseUrl?: string): void {
-  const overridden = (apiBaseUrl ?? '') !== '' && (loginBaseUrl ?? '') !== ''
-  if (overridden || isGenesysRegion(region)) return
-  throw new Error(`GENESYS_REGION '${region}' is not a Genesys Cloud region; use one of: ${Object.keys(GENESYS_REGIONS).join(', ')} ` +
-    '(or set both GENESYS_API_BASE_URL and GENESYS_LOGIN_BASE_URL)')
+  const found = regionProblem(region, apiBaseUrl, loginBaseUrl)
+  if (found !== null) throw new Error(found.text)
 }
 
 /** `a, b,,a` → ['a', 'b']: a comma-separated list of ids, blanks and repeats dropped. */
@@ -145,85 +158,68 @@ export function idList (value: string): string[] {
   return [...new Set(value.split(',').map(s => s.trim()).filter(s => s !== ''))]
 }
 
-/** Genesys' documented range for a conversation's routing priority. */
-export const MAX_PRIORITY = 25_000_000
+// Coerces strings to the schema's types and fills defaults; reports every error, not the first.
+const validateEnv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, allowUnionTypes: true, addUsedSchema: false })
+  .compile(EnvSchema)
+const ENV_NAMES = Object.keys(EnvSchema.properties)
+// Settings required only in some modes: when (in the problem's text), and which mode needs what (said once).
+const CONDITIONS = {
+  SESSION_SECRET: 'when ADMIN_TOKEN is set (it signs the operator session cookies)',
+  GENESYS_CLIENT_ID: 'unless HANDOFF_STRATEGY=flow',
+  GENESYS_CLIENT_SECRET: 'unless HANDOFF_STRATEGY=flow'
+}
+const NOTES = { GENESYS_CLIENT_ID: MODE_REQUIREMENTS, GENESYS_CLIENT_SECRET: MODE_REQUIREMENTS }
 
-function priority (value: string): number | null {
-  const text = value.trim()
-  if (text === '') return null
-  const number = /^-?\d{1,8}$/.test(text) ? Number(text) : NaN
-  if (!(Math.abs(number) <= MAX_PRIORITY)) {
-    throw new Error(`HANDOFF_PRIORITY must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY} (or empty for the queue's default), not '${value}'`)
-  }
-  return number
+/**
+ * The configuration from raw variables (process.env and .env merged): validated, checked and converted, or a
+ * ConfigError naming every bad variable.
+ */
+export function loadConfig (raw: Record<string, unknown>): AppConfig {
+  const data: Record<string, unknown> = {}
+  for (const name of ENV_NAMES) if (raw[name] !== undefined) data[name] = raw[name]
+  const given = { ...data }
+  const problems = validateEnv(data) ? [] : schemaProblems((validateEnv.errors ?? []) as SchemaError[], given, CONDITIONS, NOTES)
+  const env = data as Env
+  problems.push(...envProblems(env, new Set(problems.map(p => p.variable))))
+  // In the order the variables are documented (.env.example follows the schema); production rules in their own order.
+  const order = (p: ConfigProblem): number => p.kind === 'production' ? Infinity : ENV_NAMES.indexOf(p.variable)
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => order(a) - order(b) || 0))
+  return toAppConfig(env)
 }
 
-// Values shipped in samples, the demo, the compose file and the docs: never acceptable as real secrets.
-export const SAMPLE_SECRETS = new Set([
-  'demo-secret', 'demo-admin-token', 'demo-webhook-secret', 'secret', 'password', 'changeme', 'change-me',
-  'admin', 'token', 'webhook-secret', 'session-secret'
-])
-const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|example|placeholder|your[-_ ]|x{8,}/i
-const MIN_TOKEN_LENGTH = 16
-
-function weakSecret (value: string): string | null {
-  if (SAMPLE_SECRETS.has(value.toLowerCase()) || PLACEHOLDER.test(value)) return 'is a sample/default value'
-  if (new Set(value).size < 4) return 'is too repetitive'
-  return null
-}
-
-/** Why the settings are unsafe for production (empty when they are fine). */
-export function productionProblems (env: Env): string[] {
-  const problems: string[] = []
-  if (env.WEBHOOK_SECRET === '') problems.push('WEBHOOK_SECRET is required (unsigned webhooks would be accepted)')
-  for (const [name, value] of [['GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL], ['GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL]] as const) {
-    if (value !== undefined && value !== '' && !value.startsWith('https://')) problems.push(`${name} must be an https:// URL (the client secret and tokens would travel in clear)`)
-  }
-  if (env.SESSION_COOKIE_SECURE === false) problems.push('SESSION_COOKIE_SECURE=false would send operator session cookies over plain HTTP')
-  const secrets: Array<[string, string, number]> = [
-    ['WEBHOOK_SECRET', env.WEBHOOK_SECRET, MIN_TOKEN_LENGTH],
-    ['SESSION_SECRET', env.SESSION_SECRET ?? '', 32],
-    ['GENESYS_CLIENT_SECRET', env.GENESYS_CLIENT_SECRET, 0],
-    ['ADMIN_TOKEN', env.ADMIN_TOKEN, MIN_TOKEN_LENGTH],
-    ['METRICS_TOKEN', env.METRICS_TOKEN, MIN_TOKEN_LENGTH]
-  ]
-  for (const [name, value, minLength] of secrets) {
-    if (value === '') continue
-    const weak = weakSecret(value)
-    if (weak !== null) problems.push(`${name} ${weak}`)
-    else if (value.length < minLength) problems.push(`${name} must be at least ${minLength} characters`)
-  }
-  return problems
-}
-
+/** The AppConfig of a valid environment (throws ConfigError listing what the schema cannot check). */
 export function toAppConfig (env: Env): AppConfig {
+  const problems = envProblems(env)
+  if (problems.length > 0) throw new ConfigError(problems)
   const production = env.NODE_ENV === 'production'
-  checkRegion(env.GENESYS_REGION, env.GENESYS_API_BASE_URL, env.GENESYS_LOGIN_BASE_URL)
-  if (production) {
-    const problems = productionProblems(env)
-    if (problems.length > 0) throw new Error(`Refusing to start with NODE_ENV=production: ${problems.join('; ')}`)
+  const url = (name: string, override: string | undefined, host: string): string => {
+    const found = baseUrl(name, override, host)
+    if ('url' in found) return found.url
+    throw new ConfigError([found])
   }
+  const priority = parsePriority(env.HANDOFF_PRIORITY)
   return {
     production,
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     genesys: {
-      clientId: env.GENESYS_CLIENT_ID,
-      clientSecret: env.GENESYS_CLIENT_SECRET,
+      clientId: env.GENESYS_CLIENT_ID ?? '',
+      clientSecret: env.GENESYS_CLIENT_SECRET ?? '',
       region: env.GENESYS_REGION,
-      apiBaseUrl: baseUrl('GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL, `api.${env.GENESYS_REGION}`),
-      loginBaseUrl: baseUrl('GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL, `login.${env.GENESYS_REGION}`),
+      apiBaseUrl: url('GENESYS_API_BASE_URL', env.GENESYS_API_BASE_URL, `api.${env.GENESYS_REGION}`),
+      loginBaseUrl: url('GENESYS_LOGIN_BASE_URL', env.GENESYS_LOGIN_BASE_URL, `login.${env.GENESYS_REGION}`),
       maxRetries: env.GENESYS_MAX_RETRIES,
       requestTimeoutMs: env.GENESYS_REQUEST_TIMEOUT_MS,
       retryMaxDelayMs: env.GENESYS_RETRY_MAX_DELAY_MS,
-      maxConnections: env.GENESYS_MAX_CONNECTIONS
+      maxConnections: env.GENESYS_MAX_CONNECTIONS,
+      startupCheck: env.GENESYS_STARTUP_CHECK
     },
     handoff: {
       strategy: env.HANDOFF_STRATEGY,
       queueId: env.HANDOFF_QUEUE_ID,
       skillIds: idList(env.HANDOFF_SKILL_ID),
-      priority: priority(env.HANDOFF_PRIORITY),
+      priority: 'priority' in priority ? priority.priority : null,
       languageId: env.HANDOFF_LANGUAGE_ID.trim() === '' ? null : env.HANDOFF_LANGUAGE_ID.trim(),
       deadlineMs: env.HANDOFF_DEADLINE_MS,
       threshold: env.INTENT_CONFIDENCE_THRESHOLD,
@@ -239,7 +235,8 @@ export function toAppConfig (env: Env): AppConfig {
       maxEvents: env.HISTORY_MAX_EVENTS,
       ttlSeconds: env.HISTORY_TTL_SECONDS,
       maxConversations: env.HISTORY_MAX_CONVERSATIONS,
-      dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS
+      dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS,
+      storeRawText: env.STORE_RAW_TEXT
     },
     redis: redisConfig(env),
     session: {
@@ -255,6 +252,19 @@ export function toAppConfig (env: Env): AppConfig {
       requireTimestamp: env.WEBHOOK_REQUIRE_TIMESTAMP,
       requireMessageId: env.WEBHOOK_REQUIRE_MESSAGE_ID
     },
+    webhookSharedSecret: headerSecret(env.WEBHOOK_SHARED_SECRET_HEADER, env.WEBHOOK_SHARED_SECRET),
+    botConnector: env.BOT_URL === ''
+      ? null
+      : {
+          botUrl: botUrl(env.BOT_URL),
+          timeoutMs: env.BOT_TIMEOUT_MS,
+          maxConnections: env.BOT_MAX_CONNECTIONS,
+          botSecret: headerSecret(env.BOT_SECRET_HEADER, env.BOT_SECRET),
+          inbound: headerSecret(env.BOT_CONNECTOR_SECRET_HEADER, env.BOT_CONNECTOR_SECRET),
+          inboundHeader: env.BOT_CONNECTOR_SECRET_HEADER.toLowerCase(),
+          handoffOnUnavailable: env.BOT_UNAVAILABLE_HANDOFF,
+          handoffIntent: env.HANDOFF_INTENT
+        },
     metrics: {
       token: env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN,
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS

@@ -28,8 +28,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /** Masks e-mail addresses, card-like numbers and phone numbers in free text. */
 export function maskSensitive (text: string): string {
-  return text
-    .replace(EMAIL, '[email]')
+  // Most messages have neither: skip the regular expressions (this runs on every stored event).
+  const email = text.includes('@')
+  if (!email && !/\d/.test(text)) return text
+  return (email ? text.replace(EMAIL, '[email]') : text)
     .replace(CARD, '[card]')
     .replace(PHONE, (match) => {
       const digits = match.replace(/\D/g, '').length
@@ -114,4 +116,22 @@ function shrinkToFit (packet: Record<string, string>, max: number): Record<strin
     over = size(packet) - max
   }
   return packet
+}
+
+/** The longest context summary a flow-based handoff carries (Bot Connector parameter, Data Action output). */
+export const SUMMARY_MAX_CHARS = 500
+const SUMMARY_MESSAGES = 3
+
+/**
+ * One line for a flow to put in front of the agent: why, how many turns, the last few customer messages.
+ * Masked before it is cut, so a cut never leaves half a card number unmasked.
+ */
+export function contextSummary (input: Omit<ContextPacketInput, 'at'>, opts: ContextPacketOptions): string {
+  const { decision, history } = input
+  const recent = history.slice(-Math.min(opts.maxEvents, SUMMARY_MESSAGES))
+    .map(e => e.text.replace(/\s+/g, ' ').trim())
+    .filter(text => text !== '')
+  const turns = `${history.length} turn${history.length === 1 ? '' : 's'}`
+  const text = `${decision.reason}; ${turns}${recent.length > 0 ? `; last: ${recent.join(' | ')}` : ''}`
+  return truncate(opts.redact ? maskSensitive(text) : text, Math.min(SUMMARY_MAX_CHARS, opts.maxValueChars))
 }

@@ -36,3 +36,23 @@ export function decide (policy: Policy, intent: IntentInput | undefined): Decisi
     target: null
   }
 }
+
+/** Why a handoff is made whatever the confidence: the bot asked for it, or it could not answer. */
+export interface ForcedHandoff {
+  /** stable rule id, e.g. bot_unavailable */
+  rule: string
+  reason: string
+}
+
+/** A HANDOFF decision that does not depend on the confidence (recorded like any other decision). */
+export function forcedHandoff (policy: Policy, intent: IntentInput | undefined, forced: ForcedHandoff): Decision {
+  return {
+    action: 'HANDOFF',
+    intent: intent?.intent ?? 'unknown',
+    confidence: intent?.confidence ?? 0,
+    threshold: policy.threshold,
+    rule: forced.rule,
+    reason: forced.reason,
+    target: policy.target
+  }
+}

@@ -1,8 +1,9 @@
 // Every error the service answers with, in one list: the routes' OpenAPI answers and the docs' error table
 // (tools/openapi.ts) are generated from it.
 import {
-  ConversationEndedError, FASTIFY_ERROR_KINDS, HandoffInProgressError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
-  StoreUnavailableError, UnauthorizedError, type ErrorKind
+  BotConnectorForbiddenError, BotNotFoundError, BotUnavailableError, ConversationEndedError, FASTIFY_ERROR_KINDS,
+  HandoffInProgressError, InvalidSharedSecretError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
+  RouteNotFoundError, StoreUnavailableError, UnauthorizedError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
 
@@ -21,7 +22,12 @@ export const ERRORS = {
   unauthorized: UnauthorizedError.kind,
   invalidSignature: InvalidSignatureError.kind,
   invalidTimestamp: InvalidTimestampError.kind,
+  invalidSharedSecret: InvalidSharedSecretError.kind,
+  botConnectorForbidden: BotConnectorForbiddenError.kind,
+  botNotFound: BotNotFoundError.kind,
+  botUnavailable: BotUnavailableError.kind,
   notFound: NotFoundError.kind,
+  routeNotFound: RouteNotFoundError.kind,
   conversationEnded: ConversationEndedError.kind,
   genesysRejected: GenesysRejectedError.kind,
   genesysUnavailable: GenesysUnavailableError.kind,

@@ -66,9 +66,49 @@ export class InvalidSignatureError extends HttpError {
   static readonly kind = errorKind(401, 'INVALID_SIGNATURE', 'unauthorized',
     'Missing or wrong X-Hub-Signature-256 (when WEBHOOK_SECRET is set)', 'missing or invalid x-hub-signature-256 signature')
 
-  constructor (header: string) {
+  /** alternative: the shared-secret header also accepted, named in the message */
+  constructor (header: string, alternative?: string) {
     // Says what is wrong without echoing the header back.
-    super(InvalidSignatureError.kind, `missing or invalid ${header} signature`)
+    super(InvalidSignatureError.kind, `missing or invalid ${header} signature${alternative !== undefined ? ` (or ${alternative} header)` : ''}`)
+  }
+}
+
+/** A webhook whose shared-secret header (WEBHOOK_SHARED_SECRET) is missing or wrong, and that carries no signature. */
+export class InvalidSharedSecretError extends HttpError {
+  static readonly kind = errorKind(401, 'INVALID_SHARED_SECRET', 'unauthorized',
+    'Missing or wrong shared-secret header (when WEBHOOK_SHARED_SECRET is set) and no valid signature', 'missing or invalid x-handoff-secret header')
+
+  constructor (header: string) {
+    super(InvalidSharedSecretError.kind, `missing or invalid ${header} header`)
+  }
+}
+
+/** A Bot Connector call without the integration's secret: Genesys' spec asks for 403. */
+export class BotConnectorForbiddenError extends HttpError {
+  static readonly kind = errorKind(403, 'BOT_CONNECTOR_FORBIDDEN', 'forbidden',
+    'Bot Connector call with a missing or wrong secret header (BOT_CONNECTOR_SECRET)', 'missing or invalid x-bot-connector-secret header')
+
+  constructor (header: string) {
+    super(BotConnectorForbiddenError.kind, `missing or invalid ${header} header`)
+  }
+}
+
+/** A bot id the team's bot does not list. */
+export class BotNotFoundError extends HttpError {
+  static readonly kind = errorKind(404, 'BOT_NOT_FOUND', 'not_found', "No bot with that id in the team's bot list", "bot 'support-bot' is not in the bot list")
+
+  constructor (botId: string) {
+    super(BotNotFoundError.kind, `bot '${botId}' is not in the bot list`)
+  }
+}
+
+/** The team's bot could not give its bot list (down, slow, failing or garbled) and none was cached. */
+export class BotUnavailableError extends RetryLaterError {
+  static readonly kind = retryLaterKind('BOT_UNAVAILABLE', 'bot_unavailable',
+    "The team's bot did not give its bot list (BOT_URL down, slow, failing or answering garbage)", 'bot list unavailable (bot answered 503); retry later')
+
+  constructor (why: string, retryAfterSeconds: number) {
+    super(BotUnavailableError.kind, `bot list unavailable (${why}); retry later`, retryAfterSeconds)
   }
 }
 
@@ -88,6 +128,16 @@ export class NotFoundError extends HttpError {
 
   constructor (message: string) {
     super(NotFoundError.kind, message)
+  }
+}
+
+/** No route for this method and path. */
+export class RouteNotFoundError extends HttpError {
+  static readonly kind = errorKind(404, 'ROUTE_NOT_FOUND', 'route_not_found',
+    'No route for this method and path', 'Route GET:/nowhere not found')
+
+  constructor (method: string, path: string) {
+    super(RouteNotFoundError.kind, `Route ${method}:${path} not found`)
   }
 }
 

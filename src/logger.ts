@@ -1,5 +1,6 @@
 import { openSync } from 'node:fs'
 import pino, { type BaseLogger, type Logger } from 'pino'
+import { HttpError } from './errors.js'
 
 /** What the domain modules log through (a request's child logger in the service). */
 export type Log = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>
@@ -9,14 +10,16 @@ export type Log = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>
 // line (measured, 32 paths), exact ones next to nothing.
 const SECRET_KEYS = [
   'authorization', 'cookie', '["x-hub-signature-256"]', 'signature',
+  // the default shared-secret headers (Data Actions, Bot Connector)
+  '["x-handoff-secret"]', '["x-bot-connector-secret"]',
   'clientSecret', 'client_secret', 'accessToken', 'access_token', 'token', 'secret',
-  'sessionSecret', 'adminToken', 'webhookSecret', 'metricsToken'
+  'sessionSecret', 'adminToken', 'webhookSecret', 'metricsToken', 'webhookSharedSecret', 'botSecret', 'inbound'
 ]
 const CONTAINERS = [
   '', 'headers', 'req', 'req.headers', 'request', 'request.headers', 'res.headers', 'response', 'response.headers',
   'body', 'err', 'options', 'opts',
   // the AppConfig, logged whole or under `config`
-  'genesys', 'session', 'metrics', 'config', 'config.genesys', 'config.session', 'config.metrics'
+  'genesys', 'session', 'metrics', 'botConnector', 'config', 'config.genesys', 'config.session', 'config.metrics', 'config.botConnector'
 ]
 
 function path (container: string, key: string): string {
@@ -46,4 +49,13 @@ export function createLogger (level: string, dest: number | string = 1): Logger 
   // A file is opened here, synchronously, so the destination is ready even if the process exits at once.
   const fd = typeof dest === 'number' ? dest : openSync(dest, 'a')
   return pino(loggerOptions(level), pino.destination({ dest: fd, sync: false }))
+}
+
+/**
+ * An error as log fields: an expected failure (HttpError: a Genesys refusal, an outage, an ended
+ * conversation) by its code and message, without a stack; anything else whole, stack included.
+ */
+export function errorFields (err: unknown): Record<string, unknown> {
+  if (err instanceof HttpError) return { errorCode: err.code, error: err.message }
+  return { err }
 }

@@ -42,6 +42,9 @@ export class ServiceMetrics {
   private readonly storeErrors: Counter<'operation'>
   private readonly tokenFetches: Counter
   private readonly unrecordedCompletions: Gauge
+  private readonly httpSeconds: Histogram<'method' | 'route' | 'status_code'>
+  private readonly botCalls: Histogram<'operation' | 'outcome'>
+  private readonly botTurns: Counter<'outcome'>
 
   constructor (opts: MetricsOptions) {
     this.maxIntentLabels = opts.maxIntentLabels
@@ -81,6 +84,26 @@ export class ServiceMetrics {
       registers
     })
     this.tokenFetches = new Counter({ name: 'genesys_token_fetches_total', help: 'OAuth token requests sent to Genesys', registers })
+    this.httpSeconds = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer a request, by method, route template ("unmatched" when none) and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers
+    })
+    this.botCalls = new Histogram({
+      name: 'bot_request_duration_seconds',
+      help: "Calls to the team's bot (BOT_URL) by operation and outcome (ok, timeout, error, status = non-2xx, invalid = garbled answer)",
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30],
+      registers
+    })
+    this.botTurns = new Counter({
+      name: 'handoff_botconnector_turns_total',
+      help: 'Bot Connector turns answered, by outcome (bot_continuing, handoff_initiated, handed_off, bot_unavailable, failed, ...)',
+      labelNames: ['outcome'],
+      registers
+    })
     this.storeErrors = new Counter({
       name: 'history_store_errors_total', help: 'History store operations that failed', labelNames: ['operation'], registers
     })
@@ -104,6 +127,11 @@ export class ServiceMetrics {
     telemetry.subscribe('tokenFetch', () => { this.tokenFetches.inc() })
     telemetry.subscribe('storeError', ({ operation }) => { this.storeErrors.inc({ operation }) })
     telemetry.subscribe('completionBacklog', ({ size }) => { this.unrecordedCompletions.set(size) })
+    telemetry.subscribe('httpRequest', ({ method, route, statusCode, durationMs }) => {
+      this.httpSeconds.observe({ method, route, status_code: String(statusCode) }, durationMs / 1000)
+    })
+    telemetry.subscribe('botCall', ({ operation, outcome, durationMs }) => { this.botCalls.observe({ operation, outcome }, durationMs / 1000) })
+    telemetry.subscribe('botTurn', ({ outcome }) => { this.botTurns.inc({ outcome }) })
   }
 
   async text (): Promise<string> {

@@ -22,11 +22,22 @@ export interface TelemetryEvents {
   completionBacklog: { size: number }
   /** a webhook was answered */
   webhook: { outcome: string }
+  /** any request was answered (route: the URL template, or "unmatched") */
+  httpRequest: { method: string, route: string, statusCode: number, durationMs: number }
+  /** a call to the team's bot ended: ok, or why its answer was not used */
+  botCall: { operation: 'messages' | 'bots', outcome: BotCallOutcome, durationMs: number }
+  /** a Bot Connector turn was answered */
+  botTurn: { outcome: string }
 }
+
+export type BotCallOutcome = 'ok' | 'timeout' | 'error' | 'status' | 'invalid'
 
 export type TelemetryName = keyof TelemetryEvents
 
-const NAMES: TelemetryName[] = ['decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'completionBacklog', 'webhook']
+const NAMES: TelemetryName[] = [
+  'decision', 'handoff', 'handoffWarning', 'genesysCall', 'genesysRetry', 'tokenFetch', 'storeError', 'completionBacklog', 'webhook', 'httpRequest',
+  'botCall', 'botTurn'
+]
 
 export class Telemetry {
   private readonly channels: Record<TelemetryName, diagnostics.Channel>

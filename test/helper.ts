@@ -1,9 +1,14 @@
 // Test helpers: build the app against a loopback Genesys simulator (or a MockAgent) and tear it down.
 import { randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
+import pino from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { build as buildApp, type BuildOptions } from '../plugins/app.js'
 import { startSimulator } from '../tools/simulator/app.js'
 import type { Fault, SimulatorOptions } from '../tools/simulator/state.js'
+import { loggerOptions } from '../src/logger.js'
+import type { Timers } from '../src/genesys/startup-check.js'
+import { SAMPLE_BOT_ID, startSampleBot, type SampleBotOptions } from '../tools/simulator/bot.js'
 
 type SimulatorTuning = Omit<SimulatorOptions, 'clientId' | 'clientSecret'>
 
@@ -43,7 +48,7 @@ export async function build (t: Teardown, opts: BuildOptions & { envOverrides?: 
 }
 
 export async function simulator (t: Teardown, opts: SimulatorTuning = {}): Promise<Awaited<ReturnType<typeof startSimulator>>> {
-  const sim = await startSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...opts })
+  const sim = await startSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, queues: { [QUEUE_ID]: 'Handoff queue' }, ...opts })
   t.teardown(async () => { await sim.app.close() })
   return sim
 }
@@ -85,3 +90,97 @@ export function transferCalls (sim: { state: { callsTo: (m: string, p: string) =
 }
 
 export type { Fault }
+
+export interface LogCapture {
+  logger: pino.Logger
+  /** every line written so far, parsed */
+  readonly lines: Array<Record<string, unknown>>
+  text: () => string
+}
+
+/** A pino logger writing into memory, with the service's redaction, at `level` (default trace). */
+export function captureLog (level = 'trace'): LogCapture {
+  const chunks: string[] = []
+  const stream = new Writable({ write (chunk, _enc, cb) { chunks.push(String(chunk)); cb() } })
+  return {
+    logger: pino({ ...loggerOptions(level) }, stream),
+    text: () => chunks.join(''),
+    get lines () { return chunks.join('').split('\n').filter(Boolean).map(l => JSON.parse(l) as Record<string, unknown>) }
+  }
+}
+
+/** Timers run by hand: the Genesys startup check's retries fire when a test says so. */
+export class ManualTimers implements Timers {
+  private next = 1
+  readonly pending = new Map<number, { fn: () => void, ms: number }>()
+  /** every delay asked for, in order */
+  readonly delays: number[] = []
+
+  setTimeout (fn: () => void, ms: number): number {
+    const id = this.next++
+    this.pending.set(id, { fn, ms })
+    this.delays.push(ms)
+    return id
+  }
+
+  clearTimeout (handle: unknown): void {
+    this.pending.delete(handle as number)
+  }
+
+  /** Runs every timer now due (all of them: time is what the test says it is). */
+  fire (): number {
+    const due = [...this.pending.entries()]
+    for (const [id, { fn }] of due) {
+      this.pending.delete(id)
+      fn()
+    }
+    return due.length
+  }
+}
+
+// --- Bot Connector mode ---------------------------------------------------------------------------------
+
+export const BOT_CONNECTOR_SECRET = 'test-bot-connector-secret-4d3c2b1a'
+export const BOT_CONNECTOR_HEADER = 'x-bot-connector-secret'
+
+/** The sample bot on loopback, closed after the test. */
+export async function sampleBot (t: Teardown, opts: SampleBotOptions = {}): Promise<Awaited<ReturnType<typeof startSampleBot>>> {
+  const bot = await startSampleBot(opts)
+  t.teardown(async () => { await bot.app.close() })
+  return bot
+}
+
+/** The app in Bot Connector mode in front of a fresh sample bot, wired to a fresh Genesys simulator too. */
+export async function buildWithBot (t: Teardown, opts: BuildOptions & { envOverrides?: Record<string, unknown>, bot?: SampleBotOptions } = {}): Promise<{
+  app: FastifyInstance
+  bot: Awaited<ReturnType<typeof startSampleBot>>
+  sim: Awaited<ReturnType<typeof startSimulator>>
+}> {
+  const { bot: botOptions, envOverrides, ...rest } = opts
+  const bot = await sampleBot(t, botOptions)
+  const { app, sim } = await buildWithSimulator(t, {
+    ...rest,
+    envOverrides: { BOT_URL: bot.url, BOT_CONNECTOR_SECRET, ...envOverrides }
+  })
+  return { app, bot, sim }
+}
+
+/** A Bot Connector v2 turn as Genesys sends it. */
+export function botTurn (conversationId: string, text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    botId: SAMPLE_BOT_ID,
+    botVersion: '1',
+    botSessionId: 'c5a2e1f0-0000-4000-8000-000000000b07',
+    messageId: randomUUID(),
+    inputMessage: { type: 'Text', text },
+    languageCode: 'en-us',
+    botSessionTimeout: 360,
+    genesysConversationId: conversationId,
+    parameters: {},
+    ...extra
+  }
+}
+
+export async function postTurn (app: FastifyInstance, body: unknown, headers: Record<string, string> = { [BOT_CONNECTOR_HEADER]: BOT_CONNECTOR_SECRET }): Promise<Awaited<ReturnType<FastifyInstance['inject']>>> {
+  return await app.inject({ method: 'POST', url: '/botconnector/messages', payload: body as Record<string, unknown>, headers })
+}

@@ -3,7 +3,10 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { REDACT_PATHS } from '../src/logger.js'
 import { signature } from '../src/webhook-signature.js'
-import { ADMIN_TOKEN, CLIENT_SECRET, SESSION_SECRET, WEBHOOK_SECRET, buildWithSimulator, messagingEvent, newConversationId, postEvent, ROUTING_METADATA } from './helper.js'
+import {
+  ADMIN_TOKEN, BOT_CONNECTOR_HEADER, BOT_CONNECTOR_SECRET, CLIENT_SECRET, SESSION_SECRET, WEBHOOK_SECRET, botTurn, buildWithBot, buildWithSimulator,
+  messagingEvent, newConversationId, postEvent, postTurn, ROUTING_METADATA
+} from './helper.js'
 
 function capture (): { lines: Array<Record<string, unknown>>, text: () => string, logger: pino.Logger } {
   const chunks: string[] = []
@@ -93,4 +96,30 @@ t.test('webhook signatures and the webhook secret never reach the logs, signed o
   for (const secret of [WEBHOOK_SECRET, metricsToken, 'wrong-metrics-token', CLIENT_SECRET, SESSION_SECRET, ADMIN_TOKEN, ...signatures]) {
     t.notOk(text.includes(secret), `secret or signature absent from logs: ${secret.slice(0, 12)}`)
   }
+})
+
+t.test('Bot Connector and shared secrets never reach the logs, through turns, handoffs, failures and refusals', async t => {
+  const log = capture()
+  const shared = 'test-shared-secret-8e7d6c5b4a39'
+  const botSecret = 'test-bot-side-secret-2b3c4d5e6f'
+  const { app, bot } = await buildWithBot(t, {
+    loggerInstance: log.logger,
+    envOverrides: { LOG_LEVEL: 'trace', WEBHOOK_SHARED_SECRET: shared, BOT_SECRET: botSecret, BOT_SECRET_HEADER: 'x-bot-side' }
+  })
+  const id = newConversationId()
+  await postTurn(app, botTurn(id, 'hello'))
+  bot.state.addFault({ status: 500 })
+  await postTurn(app, botTurn(newConversationId(), 'hello'))
+  await postTurn(app, botTurn(id, 'refund please'))
+  await postTurn(app, botTurn(id, 'hello'), { [BOT_CONNECTOR_HEADER]: 'wrong-guess' })
+  await postEvent(app, messagingEvent(newConversationId(), 0.1, { decisionOnly: true }), { 'x-handoff-secret': shared })
+  await postEvent(app, messagingEvent(newConversationId(), 0.1), { 'x-handoff-secret': 'wrong-guess' })
+  app.log.info({ headers: { 'x-bot-connector-secret': BOT_CONNECTOR_SECRET, 'x-handoff-secret': shared }, config: app.config }, 'redaction check')
+  app.log.info(app.config, 'config redaction check')
+
+  const text = log.text()
+  t.match(text, /bot connector turn/)
+  t.match(text, /bot call failed/)
+  t.equal(bot.state.turns.length, 3, 'the bot got the secret-bearing calls')
+  for (const secret of [BOT_CONNECTOR_SECRET, shared, botSecret, 'wrong-guess']) t.notMatch(text, secret, 'secret absent from logs')
 })

@@ -10,7 +10,10 @@ t.test('the committed openapi.json matches the routes (run `npm run openapi` aft
 
 t.test('the document covers every route, its errors and its auth', async t => {
   const doc = JSON.parse(await generateOpenApi())
-  t.same(Object.keys(doc.paths).sort(), ['/conversations/{conversationId}', '/health/live', '/health/ready', '/metrics', '/operator/session', '/webhook/messaging'])
+  t.same(Object.keys(doc.paths).sort(), [
+    '/botconnector/bots', '/botconnector/bots/{botId}', '/botconnector/messages',
+    '/conversations/{conversationId}', '/health/live', '/health/ready', '/metrics', '/operator/session', '/webhook/messaging'
+  ])
   const webhook = doc.paths['/webhook/messaging'].post
   t.same(Object.keys(webhook.responses).sort(), ['200', '400', '401', '409', '413', '415', '502', '503'])
   t.same(Object.keys(webhook.responses['200'].content['application/json'].examples).sort(), ['bot_continuing', 'handed_off', 'handoff_initiated'])
@@ -23,6 +26,13 @@ t.test('the document covers every route, its errors and its auth', async t => {
   t.ok(webhook.responses['503'].headers['retry-after'])
   t.same(doc.paths['/conversations/{conversationId}'].get.security, [{ bearerAuth: [] }, { cookieAuth: [] }])
   t.equal(doc.components.securitySchemes.bearerAuth.scheme, 'bearer')
+  const messages = doc.paths['/botconnector/messages'].post
+  t.same(Object.keys(messages.responses).sort(), ['200', '400', '403', '413', '415', '503'], 'Bot Connector turns: no 5xx but load shedding')
+  t.same(messages.security, [{ botConnectorSecret: [] }])
+  t.same(doc.components.securitySchemes.botConnectorSecret, {
+    type: 'apiKey', in: 'header', name: 'x-bot-connector-secret', description: "BOT_CONNECTOR_SECRET, sent by the Bot Connector integration's credential field"
+  })
+  t.same(Object.keys(messages.responses['200'].content['application/json'].examples).sort(), ['continue', 'handoff'])
 })
 
 t.test('/docs serves the interactive page and the JSON; DOCS_ENABLED=false turns it off', async t => {

@@ -266,7 +266,8 @@ t.test('Genesys refusing the transfer (4xx) is a 502 naming the cause; the claim
 
 t.test('the context packet is bounded and can be sent unmasked', async t => {
   const { app, sim } = await buildWithSimulator(t, {
-    envOverrides: { HANDOFF_SKILL_ID: '', HANDOFF_CONTEXT_REDACT: false, HANDOFF_CONTEXT_MAX_EVENTS: 3, HANDOFF_CONTEXT_MAX_TOTAL_CHARS: 600, HANDOFF_CONTEXT_MAX_VALUE_CHARS: 300 }
+    // Unmasked all the way: the stored text too (it is masked before storing by default).
+    envOverrides: { HANDOFF_SKILL_ID: '', HANDOFF_CONTEXT_REDACT: false, STORE_RAW_TEXT: true, HANDOFF_CONTEXT_MAX_EVENTS: 3, HANDOFF_CONTEXT_MAX_TOTAL_CHARS: 600, HANDOFF_CONTEXT_MAX_VALUE_CHARS: 300 }
   })
   const id = newConversationId()
   for (let i = 0; i < 6; i++) await postEvent(app, messagingEvent(id, 0.9, { text: `turn ${i} ` + 'x'.repeat(150) }))

@@ -14,9 +14,11 @@ const STRONG = {
   GENESYS_LOGIN_BASE_URL: 'https://login.genesys.test'
 }
 
-t.test('production refuses to start without WEBHOOK_SECRET', async t => {
+t.test('production refuses to start without webhook authentication (signature or shared secret)', async t => {
   await t.rejects(buildApp({ env: testEnv({ ...STRONG, WEBHOOK_SECRET: '' }) }),
-    /Refusing to start with NODE_ENV=production: WEBHOOK_SECRET is required/)
+    /Refusing to start with NODE_ENV=production: WEBHOOK_SECRET or WEBHOOK_SHARED_SECRET is required/)
+  const shared = await build(t, { envOverrides: { ...STRONG, WEBHOOK_SECRET: '', WEBHOOK_SHARED_SECRET: 'c4e8a2f6b0d9e7c5a3f1b8d6' } })
+  t.equal(shared.config.webhookSharedSecret?.header, 'x-handoff-secret', 'a shared secret alone is enough')
 })
 
 t.test('production refuses a short SESSION_SECRET', async t => {
@@ -63,7 +65,7 @@ t.test('the server process prints the reason and exits 1', async t => {
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const code = await new Promise(resolve => child.on('exit', resolve))
   t.equal(code, 1)
-  t.match(stderr, /Refusing to start with NODE_ENV=production: WEBHOOK_SECRET is required/)
+  t.match(stderr, /Refusing to start with NODE_ENV=production: WEBHOOK_SECRET or WEBHOOK_SHARED_SECRET is required/)
 })
 
 t.test('security and operations settings default as documented', async t => {

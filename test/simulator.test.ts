@@ -77,3 +77,22 @@ t.test('fault injection over HTTP: status with Retry-After, consumed after N cal
   await request(`${sim.url}/__sim/reset`, { method: 'POST' })
   t.equal(sim.state.calls.length, 0)
 })
+
+t.test('routing queues: known ids answer the queue, others 404 not.found, like Genesys; a token is required', async t => {
+  const sim = await simulator(t, { queues: { 'c0ffee00-0000-4000-8000-0000000000aa': 'Billing' } })
+  const accessToken = String((await token(sim.url, basic(CLIENT_ID, CLIENT_SECRET))).body.access_token)
+  const get = async (id: string, bearer = accessToken): Promise<{ status: number, body: Record<string, unknown> }> => {
+    const res = await request(`${sim.url}/api/v2/routing/queues/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${bearer}` } })
+    return { status: res.statusCode, body: await res.body.json() as Record<string, unknown> }
+  }
+  const found = await get('c0ffee00-0000-4000-8000-0000000000aa')
+  t.equal(found.status, 200)
+  t.match(found.body, { id: 'c0ffee00-0000-4000-8000-0000000000aa', name: 'Billing', division: { name: 'Home' } })
+  for (const id of ['Billing queue', 'c0ffee00-0000-4000-8000-000000000001']) {
+    const missing = await get(id)
+    t.equal(missing.status, 404, id)
+    t.match(missing.body, { status: 404, code: 'not.found', message: /Queue .* not found/, contextId: String })
+  }
+  t.equal((await get('c0ffee00-0000-4000-8000-0000000000aa', 'no-token')).status, 401)
+  t.equal(sim.state.callsTo('GET', '/api/v2/routing/queues/').length, 4, 'recorded like the other calls')
+})

@@ -16,6 +16,7 @@ export async function generateOpenApi (): Promise<string> {
       HANDOFF_QUEUE_ID: 'openapi',
       SESSION_SECRET: 'openapi-generation-only-0123456789abcdef',
       ADMIN_TOKEN: 'openapi',
+      BOT_URL: 'http://127.0.0.1:9/botconnector',
       DOCS_ENABLED: 'false'
     }
   })

@@ -1,25 +1,33 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { InvalidSignatureError, InvalidTimestampError, outcomeOf } from '../../src/errors.js'
+import { InvalidSharedSecretError, InvalidSignatureError, InvalidTimestampError, type HttpError } from '../../src/errors.js'
 import { ERRORS } from '../../src/error-catalogue.js'
+import { safeEqual } from '../../src/safe-equal.js'
 import { errorResponses } from '../../src/schemas/errors.js'
 import { MessagingEventSchema, MessagingEventWithIdSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignature, timestampProblem, verifySignature } from '../../src/webhook-signature.js'
+import { outcomeFor } from '../request-log.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** what the webhook came to (metrics label), set once the answer is known */
-    webhookOutcome: string
-    signatureVerified: boolean
+    /** a valid signature or shared secret was seen */
+    webhookAuthenticated: boolean
   }
 }
 
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Two ways to authenticate: Genesys-style HMAC of the body (WEBHOOK_SECRET), or a shared secret in a
+  // header (WEBHOOK_SHARED_SECRET) for callers that cannot sign, such as Genesys Data Actions.
   const secret = app.config.webhookSecret
   const { toleranceSeconds, requireTimestamp, requireMessageId } = app.config.webhook
+  const shared = app.config.webhookSharedSecret
+  const open = secret === null && shared === null
   const { telemetry } = app
-  app.decorateRequest('webhookOutcome', '')
-  app.decorateRequest('signatureVerified', false)
+  app.decorateRequest('webhookAuthenticated', false)
+
+  const unauthenticated = (): HttpError => secret !== null
+    ? new InvalidSignatureError(SIGNATURE_HEADER, shared?.header)
+    : new InvalidSharedSecretError(shared?.header ?? '')
 
   // Webhooks are JSON only: anything else is 415, not a string the schema then rejects. The body is read as
   // raw bytes so the signature is checked on exactly what was sent, then parsed by Fastify's own JSON
@@ -27,19 +35,34 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.removeAllContentTypeParsers()
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    if (secret !== null) {
+    if (secret !== null && !request.webhookAuthenticated) {
       const timestamp = request.headers[TIMESTAMP_HEADER] as string | undefined
       if (!verifySignature(secret, body as Buffer, request.headers[SIGNATURE_HEADER], timestamp)) {
-        done(new InvalidSignatureError(SIGNATURE_HEADER), undefined)
+        done(unauthenticated(), undefined)
         return
       }
-      request.signatureVerified = true
+      request.webhookAuthenticated = true
     }
     parseJson(request, (body as Buffer).toString('utf8'), done)
   })
 
-  function requireSignature (request: FastifyRequest): void {
-    if (secret !== null && !request.signatureVerified) throw new InvalidSignatureError(SIGNATURE_HEADER)
+  /** Turns away a request with a wrong shared secret, or with neither a secret nor a signature to check. */
+  function screen (request: FastifyRequest): void {
+    if (open) return
+    if (shared !== null) {
+      const value = request.headers[shared.header]
+      if (value !== undefined) {
+        if (typeof value === 'string' && safeEqual(value, shared.secret)) {
+          request.webhookAuthenticated = true
+          return
+        }
+        throw new InvalidSharedSecretError(shared.header)
+      }
+    }
+    if (secret === null || parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw unauthenticated()
+    // A signed request outside the replay window is turned away before its body is read.
+    const problem = timestampProblem(request.headers[TIMESTAMP_HEADER], Date.now(), toleranceSeconds, requireTimestamp)
+    if (problem !== null) throw new InvalidTimestampError(problem)
   }
 
   app.post('/webhook/messaging', {
@@ -47,31 +70,31 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['webhook'],
       summary: 'Record a messaging event and hand the conversation off when confidence is low',
+      description: 'Authenticated by the X-Hub-Signature-256 HMAC of the body (WEBHOOK_SECRET) or by the shared-secret header ' +
+        '(WEBHOOK_SHARED_SECRET, for Genesys Data Actions). With decisionOnly (or HANDOFF_STRATEGY=flow) the service only decides ' +
+        'and records; the answer carries action, queueId, skillIds, priority, reason and summary for the Architect flow to transfer.',
       body: requireMessageId ? MessagingEventWithIdSchema : MessagingEventSchema,
       response: {
         200: WebhookAnswerSchema,
         ...errorResponses([
-          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.invalidTimestamp, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType,
+          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.invalidTimestamp, ERRORS.invalidSharedSecret, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType,
           ERRORS.genesysRejected, ERRORS.genesysUnavailable, ERRORS.transferOutcomeUnknown, ERRORS.storeUnavailable, ERRORS.handoffInProgress, ERRORS.overloaded
         ])
       }
     },
-    // An unsigned or stale request is turned away before its body is even read ...
-    onRequest: async (request) => {
-      if (secret === null) return
-      if (parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw new InvalidSignatureError(SIGNATURE_HEADER)
-      const problem = timestampProblem(request.headers[TIMESTAMP_HEADER], Date.now(), toleranceSeconds, requireTimestamp)
-      if (problem !== null) throw new InvalidTimestampError(problem)
-    },
+    // An unauthenticated request is turned away before its body is even read ...
+    onRequest: async (request) => { screen(request) },
     // ... and one that had no body to verify before it reaches validation or the store.
-    preValidation: async (request) => { requireSignature(request) },
-    onError: async (request, _reply, err) => { request.webhookOutcome = outcomeOf(err) },
+    preValidation: async (request) => {
+      if (!open && !request.webhookAuthenticated) throw unauthenticated()
+    },
     onResponse: async (request, reply) => {
-      telemetry.publish('webhook', { outcome: request.webhookOutcome !== '' ? request.webhookOutcome : reply.statusCode < 400 ? 'ok' : 'error' })
+      telemetry.publish('webhook', { outcome: outcomeFor(request, reply) })
     }
   }, async (request) => {
-    const result = await app.handoff.handle(request.body, { log: request.log, requestId: request.id })
-    request.webhookOutcome = result.status
+    const result = await app.handoff.handle(request.body, { log: request.log, requestId: request.id }, { flow: request.body.decisionOnly === true })
+    // A redelivery is answered like the first delivery but labelled as what it is.
+    request.outcome = result.duplicate === true ? 'duplicate' : result.status
     return result
   })
 }

@@ -41,6 +41,13 @@ export interface MessageConversation {
 /** The routing fields the handoff sets (Genesys' RoutingConversationAttributesRequest). */
 export type RoutingUpdate = Pick<Models.RoutingConversationAttributesRequest, 'skillIds' | 'priority' | 'languageId'>
 
+export interface RoutingQueue {
+  id: string
+  name?: string
+}
+
+export const QUEUE_READ = 'queue read'
+
 interface CallOptions {
   retry?: RetryFilter
   /** level of the success line (polling reads log at debug) */
@@ -92,6 +99,13 @@ export class GenesysClient {
     const body: Models.TransferToQueueRequest = { queueId }
     return await this.call('transfer to queue', 'POST',
       `/api/v2/conversations/${id(conversationId)}/participants/${id(participantId)}/replace/queue`, body, ctx, { retry: TRANSFER_RETRY })
+  }
+
+  /** The queue as routing sees it (needs routing:queue:view): used to check HANDOFF_QUEUE_ID at startup. */
+  async getQueue (queueId: string, ctx: CallContext): Promise<GenesysCallResult & { queue: RoutingQueue }> {
+    const result = await this.call(QUEUE_READ, 'GET', `/api/v2/routing/queues/${id(queueId)}`, undefined, ctx)
+    const body = result.body as Partial<RoutingQueue> | null
+    return { ...result, queue: { id: typeof body?.id === 'string' ? body.id : queueId, ...(typeof body?.name === 'string' ? { name: body.name } : {}) } }
   }
 
   async updateRoutingConversation (conversationId: string, update: RoutingUpdate, ctx: CallContext): Promise<GenesysCallResult> {

@@ -25,7 +25,9 @@ export interface RetryEvent {
   attempt: number
   /** how long the retry waited */
   delayMs: number
+  /** the status Genesys answered with */
   statusCode?: number
+  /** the network error when there was no answer (e.g. ECONNRESET) */
   code?: string
 }
 
@@ -72,7 +74,8 @@ export function retryOptions (plan: RetryPlan): RetryHandler.RetryOptions {
     undiciRetry(err, bounded, (result) => {
       if (result !== undefined && result !== null) return cb(result)
       if (now() >= plan.deadline) return cb(err)
-      plan.onRetry?.({ attempt: context.state.counter, delayMs: now() - started, statusCode, code })
+      // undici wraps a retried status in an error coded UND_ERR_REQ_RETRY: the status is the news, not that code.
+      plan.onRetry?.({ attempt: context.state.counter, delayMs: now() - started, ...(statusCode !== undefined ? { statusCode } : { code }) })
       cb(null)
     })
   }

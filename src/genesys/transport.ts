@@ -39,6 +39,8 @@ export interface SendContext {
   /** forwarded to Genesys as ININ-Correlation-Id so both sides' logs line up */
   requestId?: string
   onRetry?: (event: RetryEvent & { operation: string }) => void
+  /** cancels the call (and its retries), e.g. a startup check when the service closes */
+  signal?: AbortSignal
 }
 
 export interface SendResult {
@@ -100,6 +102,9 @@ export class GenesysTransport {
     // Not AbortSignal.timeout: its timer would outlive the call by the whole deadline, one per handoff.
     const deadline = new AbortController()
     const timer = setTimeout(() => { deadline.abort(new DOMException('handoff deadline exceeded', 'TimeoutError')) }, remaining)
+    const cancel = (): void => { deadline.abort(ctx.signal?.reason) }
+    if (ctx.signal?.aborted === true) cancel()
+    ctx.signal?.addEventListener('abort', cancel, { once: true })
     try {
       const res = await this.dispatcher.request({
         origin: url.origin,
@@ -120,6 +125,7 @@ export class GenesysTransport {
       throw transportError(req.operation, err, this.now())
     } finally {
       clearTimeout(timer)
+      ctx.signal?.removeEventListener('abort', cancel)
     }
   }
 

@@ -1,9 +1,13 @@
-// The environment the service is configured from, validated at startup by @fastify/env. Required settings
-// have no default; SESSION_SECRET is required only when ADMIN_TOKEN turns the operator routes on.
+// The environment the service is configured from, validated at startup (src/config.ts loadConfig). Required
+// settings have no default; SESSION_SECRET is required only when ADMIN_TOKEN turns the operator routes on, and
+// the Genesys OAuth client only when a handoff strategy calls the Platform API (flow needs none).
 import { Type, type Static } from 'typebox'
 
-export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata'] as const
+export const HANDOFF_STRATEGIES = ['platform-api', 'routing-metadata', 'flow'] as const
 export type HandoffStrategyName = typeof HANDOFF_STRATEGIES[number]
+
+/** An HTTP header name (token characters), as an integration's credential field names one. */
+const HEADER_NAME = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -12,8 +16,9 @@ export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
-  GENESYS_CLIENT_ID: Type.String({ minLength: 1 }),
-  GENESYS_CLIENT_SECRET: Type.String({ minLength: 1 }),
+  // Empty means unset, as with the other optional settings; the Platform API strategies require both (below).
+  GENESYS_CLIENT_ID: Type.Optional(Type.String()),
+  GENESYS_CLIENT_SECRET: Type.Optional(Type.String()),
   GENESYS_REGION: Type.String({ minLength: 1, default: 'mypurecloud.com' }),
   GENESYS_API_BASE_URL: Type.Optional(Type.String()),
   GENESYS_LOGIN_BASE_URL: Type.Optional(Type.String()),
@@ -21,6 +26,8 @@ export const EnvSchema = Type.Object({
   GENESYS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
   GENESYS_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 0, default: 10000 }),
   GENESYS_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 32 }),
+  // Fetch a token and read the handoff queue at startup (skipped when no OAuth client is configured).
+  GENESYS_STARTUP_CHECK: Type.Boolean({ default: true }),
   HANDOFF_QUEUE_ID: Type.String({ minLength: 1 }),
   HANDOFF_STRATEGY: Type.Enum(HANDOFF_STRATEGIES, { default: 'platform-api' }),
   HANDOFF_SKILL_ID: Type.String({ default: '' }),
@@ -43,6 +50,8 @@ export const EnvSchema = Type.Object({
   WEBHOOK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 65536 }),
   DOCS_ENABLED: Type.Optional(Type.Boolean()),
   MESSAGE_DEDUPE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),
+  // Keep message text as received; by default card numbers and e-mail addresses are masked before storing.
+  STORE_RAW_TEXT: Type.Boolean({ default: false }),
   REDIS_URL: Type.String({ default: '' }),
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'handoff:' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
@@ -60,6 +69,17 @@ export const EnvSchema = Type.Object({
   WEBHOOK_TOLERANCE_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
   WEBHOOK_REQUIRE_TIMESTAMP: Type.Boolean({ default: false }),
   WEBHOOK_REQUIRE_MESSAGE_ID: Type.Boolean({ default: false }),
+  WEBHOOK_SHARED_SECRET: Type.String({ default: '' }),
+  WEBHOOK_SHARED_SECRET_HEADER: Type.String({ pattern: HEADER_NAME, default: 'x-handoff-secret' }),
+  BOT_URL: Type.String({ default: '' }),
+  BOT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 55000, default: 8000 }),
+  BOT_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
+  BOT_SECRET: Type.String({ default: '' }),
+  BOT_SECRET_HEADER: Type.String({ pattern: HEADER_NAME, default: 'x-bot-connector-secret' }),
+  BOT_CONNECTOR_SECRET: Type.String({ default: '' }),
+  BOT_CONNECTOR_SECRET_HEADER: Type.String({ pattern: HEADER_NAME, default: 'x-bot-connector-secret' }),
+  BOT_UNAVAILABLE_HANDOFF: Type.Boolean({ default: true }),
+  HANDOFF_INTENT: Type.String({ minLength: 1, maxLength: 200, default: 'handoff' }),
   METRICS_TOKEN: Type.String({ default: '' }),
   METRICS_MAX_INTENT_LABELS: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
@@ -69,8 +89,17 @@ export const EnvSchema = Type.Object({
   OVERLOAD_SAMPLE_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 10 })
 }, {
-  // Operator routes (ADMIN_TOKEN) sign their session cookies with SESSION_SECRET.
-  if: { properties: { ADMIN_TOKEN: { type: 'string', minLength: 1 } }, required: ['ADMIN_TOKEN'] },
-  then: { required: ['SESSION_SECRET'] }
+  allOf: [
+    // Operator routes (ADMIN_TOKEN) sign their session cookies with SESSION_SECRET.
+    { if: { properties: { ADMIN_TOKEN: { type: 'string', minLength: 1 } }, required: ['ADMIN_TOKEN'] }, then: { required: ['SESSION_SECRET'] } },
+    // Only the Platform API strategies need an OAuth client; with flow, Architect transfers.
+    {
+      if: { properties: { HANDOFF_STRATEGY: { const: 'flow' } }, required: ['HANDOFF_STRATEGY'] },
+      else: {
+        required: ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'],
+        properties: { GENESYS_CLIENT_ID: { type: 'string', minLength: 1 }, GENESYS_CLIENT_SECRET: { type: 'string', minLength: 1 } }
+      }
+    }
+  ]
 })
 export type Env = Static<typeof EnvSchema>

@@ -1,7 +1,7 @@
 // The webhook's request and answer.
 import { Type, type Static } from 'typebox'
 import { ConversationId, EXAMPLE_ID, EXAMPLE_QUEUE_ID } from './common.js'
-import { DecisionSchema, decisionExample } from './decision.js'
+import { ActionSchema, DecisionSchema, decisionExample } from './decision.js'
 import { HandoffRecordSchema } from './conversation.js'
 
 const MessageId = Type.String({
@@ -17,7 +17,11 @@ export const MessagingEventSchema = Type.Object({
     confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'bot confidence; 0 when absent' }))
   })),
   text: Type.Optional(Type.String({ maxLength: 4000, description: 'the customer message' })),
-  messageId: Type.Optional(MessageId)
+  messageId: Type.Optional(MessageId),
+  decisionOnly: Type.Optional(Type.Boolean({
+    description: 'decide and record only, whatever HANDOFF_STRATEGY says: no Platform API call; the caller (an Architect flow, ' +
+      'e.g. through a Data Action) transfers to the queueId/skillIds/priority in the answer'
+  }))
 }, {
   description: EVENT_DESCRIPTION,
   examples: [
@@ -38,7 +42,14 @@ export const WebhookStatus = Type.Union([
 
 export const WebhookAnswerSchema = Type.Object({
   status: WebhookStatus,
+  action: Type.Optional(ActionSchema),
+  reason: Type.Optional(Type.String({ description: 'the rule that decided (stable id, e.g. confidence_below_threshold)' })),
   conversationId: Type.String(),
+  queueId: Type.Optional(Type.String({ description: 'handoffs: the queue to transfer to' })),
+  skillIds: Type.Optional(Type.Array(Type.String())),
+  priority: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: 'absent or null: the queue default' })),
+  languageId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  summary: Type.Optional(Type.String({ description: 'flow-based handoffs: short masked context for the agent' })),
   decision: Type.Optional(DecisionSchema),
   strategy: Type.Optional(Type.String()),
   routingMetadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -48,17 +59,30 @@ export const WebhookAnswerSchema = Type.Object({
   additionalProperties: true,
   description: 'What the service did with the event',
   'x-examples': {
-    bot_continuing: { value: { status: 'bot_continuing', conversationId: EXAMPLE_ID, decision: decisionExample(0.91, false) } },
+    bot_continuing: { value: { status: 'bot_continuing', action: 'CONTINUE_BOT', reason: 'confidence_meets_threshold', conversationId: EXAMPLE_ID, decision: decisionExample(0.91, false) } },
     handoff_initiated: {
       value: {
         status: 'handoff_initiated',
+        action: 'HANDOFF',
+        reason: 'confidence_below_threshold',
         conversationId: EXAMPLE_ID,
-        strategy: 'routing-metadata',
-        routingMetadata: { queue: { id: EXAMPLE_QUEUE_ID }, skills: [] },
+        strategy: 'flow',
+        queueId: EXAMPLE_QUEUE_ID,
+        skillIds: [],
+        summary: "intent 'billing_dispute' confidence 0.41 is below threshold 0.75; 1 turn; last: I want to dispute a charge",
         decision: decisionExample(0.41, true)
       }
     },
-    handed_off: { value: { status: 'handed_off', conversationId: EXAMPLE_ID, handoff: { state: 'done', at: '2026-11-25T12:00:00.000Z', details: { strategy: 'routing-metadata' } } } }
+    handed_off: {
+      value: {
+        status: 'handed_off',
+        action: 'HANDOFF',
+        conversationId: EXAMPLE_ID,
+        queueId: EXAMPLE_QUEUE_ID,
+        skillIds: [],
+        handoff: { state: 'done', at: '2026-11-25T12:00:00.000Z', details: { strategy: 'platform-api', queueId: EXAMPLE_QUEUE_ID, skillIds: [], priority: null, languageId: null } }
+      }
+    }
   }
 })
 export type WebhookAnswer = Static<typeof WebhookAnswerSchema>

@@ -3,6 +3,7 @@
 
 export const BENCH_CLIENT_ID = 'bench-client'
 export const BENCH_CLIENT_SECRET = 'bench-client-secret-1b2c3d4e'
+export const BENCH_QUEUE_ID = 'a3f1c2d4-0000-4000-8000-0000000000aa'
 // Signature checking is on, as in production: every request carries its HMAC (computed ahead, off the clock).
 export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret-5f0c2a9e7b1d4c36'
 

@@ -5,11 +5,10 @@ import { cpus, platform, release, totalmem } from 'node:os'
 import { coldBurst, continueBodies, handoffBodies, measure, type Bodies, type Scenario } from './load.js'
 import { memoryRun } from './memory.js'
 import { profileArgs, startWorker, type Worker } from './processes.js'
-import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_WEBHOOK_SECRET } from './protocol.js'
+import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_QUEUE_ID, BENCH_WEBHOOK_SECRET } from './protocol.js'
 import { addRatios, checkTargets } from './report.js'
 import type { BenchOptions, BenchResults, LoadResult } from './types.js'
 
-const QUEUE_ID = 'a3f1c2d4-0000-4000-8000-0000000000aa'
 const REDIS_HOST = '127.0.0.1'
 const REDIS_PORT = 6379
 
@@ -24,7 +23,7 @@ function serviceEnv (opts: BenchOptions, simulatorUrl: string, extra: Record<str
       GENESYS_CLIENT_SECRET: BENCH_CLIENT_SECRET,
       GENESYS_API_BASE_URL: simulatorUrl,
       GENESYS_LOGIN_BASE_URL: simulatorUrl,
-      HANDOFF_QUEUE_ID: QUEUE_ID,
+      HANDOFF_QUEUE_ID: BENCH_QUEUE_ID,
       SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
       WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
       LOG_LEVEL: 'info',

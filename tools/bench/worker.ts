@@ -12,7 +12,7 @@ import { HandoffService } from '../../src/handoff.js'
 import { MemoryHistoryStore } from '../../src/store/memory.js'
 import type { HandoffStrategy } from '../../src/strategies/types.js'
 import { startSimulator } from '../simulator/app.js'
-import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, type ParentMessage, type WorkerMessage } from './protocol.js'
+import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_QUEUE_ID, type ParentMessage, type WorkerMessage } from './protocol.js'
 
 const BARE_BODY = JSON.stringify({
   status: 'bot_continuing',
@@ -77,7 +77,7 @@ async function fastify (): Promise<void> {
 }
 
 async function simulator (): Promise<void> {
-  const sim = await startSimulator({ clientId: BENCH_CLIENT_ID, clientSecret: BENCH_CLIENT_SECRET })
+  const sim = await startSimulator({ clientId: BENCH_CLIENT_ID, clientSecret: BENCH_CLIENT_SECRET, queues: { [BENCH_QUEUE_ID]: 'Bench queue' } })
   onParent(async (message) => {
     if (message.type === 'stats') send({ type: 'stats', tokenRequests: sim.state.tokenRequests, calls: sim.state.routingCalls().length, cpuMicros: cpuMicros() })
     // Only the call log: issued tokens stay valid so the service's cached token keeps working.

@@ -163,6 +163,13 @@ export function createSimulator (opts: SimulatorOptions & { logger?: boolean }):
       return await reply.code(202).send()
     })
 
+    // Needs routing:queue:view in Genesys; the simulator grants every token everything.
+    api.get<{ Params: { id: string } }>('/api/v2/routing/queues/:id', async (request, reply) => {
+      const queue = state.queue(request.params.id)
+      if (queue === undefined) return genesysError(reply, 404, 'not.found', `Queue ${request.params.id} not found.`)
+      return queue
+    })
+
     api.patch<{ Params: { id: string }, Body: unknown }>('/api/v2/routing/conversations/:id', async (request, reply) => {
       const body = (request.body ?? {}) as { skillIds?: unknown, priority?: unknown, languageId?: unknown, labelId?: unknown }
       const { skillIds, priority, languageId, labelId } = body

@@ -83,8 +83,13 @@ export interface SimulatorOptions {
   autoCreateConversations?: boolean
   /** answer 429 beyond this many API calls per token per minute (default: count only, never refuse) */
   rateLimitPerMinute?: number
+  /** routing queues by id → name (default: the demo queue); other ids answer 404 */
+  queues?: Record<string, string>
   now?: () => number
 }
+
+/** The queue the demo, the compose stack and .env.example hand off to. */
+export const DEMO_QUEUE = { id: 'c0ffee00-0000-4000-8000-000000000001', name: 'Support' }
 
 const RATE_WINDOW_MS = 60_000
 const DEFAULT_RATE_ALLOWED = 300
@@ -97,6 +102,8 @@ export class SimulatorState {
   autoCreateConversations: boolean
   rateLimitPerMinute: number | null
   readonly calls: RecordedCall[] = []
+  /** routing queues by id → name */
+  readonly queues: Map<string, string>
   tokenRequests = 0
   private readonly tokens = new Map<string, IssuedToken>()
   private readonly conversations = new Map<string, SimConversation>()
@@ -111,7 +118,15 @@ export class SimulatorState {
     this.queueDelayMs = opts.queueDelayMs ?? 50
     this.autoCreateConversations = opts.autoCreateConversations ?? true
     this.rateLimitPerMinute = opts.rateLimitPerMinute ?? null
+    this.queues = new Map(Object.entries(opts.queues ?? { [DEMO_QUEUE.id]: DEMO_QUEUE.name }))
     this.now = opts.now ?? Date.now
+  }
+
+  /** A queue as GET /api/v2/routing/queues/{id} shows it, or undefined. */
+  queue (id: string): Record<string, unknown> | undefined {
+    const name = this.queues.get(id)
+    if (name === undefined) return undefined
+    return { id, name, division: { id: 'home-division', name: 'Home' }, memberCount: 0, joinedMemberCount: 0, selfUri: `/api/v2/routing/queues/${id}` }
   }
 
   /** Counts one API call for the token: whether it is over the limit, and when the window resets. */
