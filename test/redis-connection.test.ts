@@ -13,7 +13,7 @@ t.test('no setting: the embedded store', async t => {
 
 t.test('REDIS_URL: one Redis, credentials inside the URL', async t => {
   t.same(redisTarget({ ...none, url: 'rediss://:pw@redis.internal:6380/2' }), { kind: 'single', url: 'rediss://:pw@redis.internal:6380/2' })
-  t.throws(() => redisTarget({ ...none, url: 'redis://r:6379', password: 'hunter2' }), /put the credentials in the URL/)
+  t.throws(() => redisTarget({ ...none, url: 'redis://r:6379', password: 'hunter2' }), /REDIS_PASSWORD does not apply to REDIS_URL: put the credentials in the URL/)
   t.throws(() => redisTarget({ ...none, url: 'http://r:6379' }), /REDIS_URL must use redis:\/\//)
 })
 
@@ -24,7 +24,7 @@ t.test('REDIS_CLUSTER_NODES: seeds as host:port, credentials for every node', as
     username: 'svc',
     password: 'pw'
   })
-  t.throws(() => redisTarget({ ...none, clusterNodes: 'redis-0:6379', sentinelName: 'mymaster' }), /apply to REDIS_SENTINELS only/)
+  t.throws(() => redisTarget({ ...none, clusterNodes: 'redis-0:6379', sentinelName: 'mymaster' }), /REDIS_SENTINEL_NAME applies to REDIS_SENTINELS only/)
 })
 
 t.test('REDIS_SENTINELS needs REDIS_SENTINEL_NAME', async t => {
@@ -39,9 +39,9 @@ t.test('REDIS_SENTINELS needs REDIS_SENTINEL_NAME', async t => {
 })
 
 t.test('exactly one topology; settings that need one are refused without it', async t => {
-  t.throws(() => redisTarget({ ...none, url: 'redis://r:6379', clusterNodes: 'a:1' }), /set only one of REDIS_URL, REDIS_CLUSTER_NODES/)
-  t.throws(() => redisTarget({ ...none, clusterNodes: 'a:1', sentinels: 'b:2', sentinelName: 'm' }), /set only one of REDIS_CLUSTER_NODES, REDIS_SENTINELS/)
-  t.throws(() => redisTarget({ ...none, password: 'pw' }), /need REDIS_CLUSTER_NODES or REDIS_SENTINELS/)
+  t.throws(() => redisTarget({ ...none, url: 'redis://r:6379', clusterNodes: 'a:1' }), /REDIS_CLUSTER_NODES cannot be combined with REDIS_URL: set only one of/)
+  t.throws(() => redisTarget({ ...none, clusterNodes: 'a:1', sentinels: 'b:2', sentinelName: 'm' }), /REDIS_SENTINELS cannot be combined with REDIS_CLUSTER_NODES/)
+  t.throws(() => redisTarget({ ...none, password: 'pw' }), /REDIS_PASSWORD needs REDIS_CLUSTER_NODES or REDIS_SENTINELS/)
 })
 
 t.test('host:port lists: clear errors that name the setting', async t => {
@@ -52,7 +52,7 @@ t.test('host:port lists: clear errors that name the setting', async t => {
 
 t.test('the service refuses two topologies at startup, naming them', async t => {
   await t.rejects(build(t, { envOverrides: { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' } }),
-    /Invalid configuration: set only one of REDIS_URL, REDIS_SENTINELS/)
+    /Invalid configuration: REDIS_SENTINELS cannot be combined with REDIS_URL/)
 })
 
 t.test('every key a Lua script touches is one of its declared KEYS (so Redis Cluster can route it)', async t => {

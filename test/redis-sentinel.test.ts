@@ -30,8 +30,9 @@ async function deliver (app: FastifyInstance, body: Record<string, unknown>, unt
 }
 
 t.test('selected by REDIS_SENTINELS + REDIS_SENTINEL_NAME: the master group\'s master holds the state', async t => {
-  const app = await build(t, { envOverrides: sentinelEnv('s1:') })
+  const app = await build(t, { envOverrides: { ...sentinelEnv('s1:'), REDIS_COMMAND_TIMEOUT_MS: 2000 } })
   t.equal(app.historyStore.constructor.name, 'RedisHistoryStore')
+  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
   const id = newConversationId()
   t.equal((await postEvent(app, messagingEvent(id, 0.9))).statusCode, 200)
   t.equal(await group.masterPort(), group.master.port)
@@ -94,12 +95,13 @@ t.test('the master killed during traffic: a replica is promoted, no accepted eve
   }
   t.equal(transferCalls(sim).length, ids.length)
 
-  // A handoff whose completion could not be written while the master was gone keeps its claim until the claim
-  // lapses; the next low-confidence event then finds the conversation already queued and records it.
+  // A handoff whose completion could not be written while the master was gone is recorded later: by the
+  // instance that made it (it retries), or once the claim lapses by the next low-confidence event, which
+  // finds the conversation already queued. Either way without a second transfer.
   t.comment(`${unrecorded.length} handoffs made during the failover were not recorded as done`)
   await Promise.all(unrecorded.map(async id => {
     const sent = await deliver(b, messagingEvent(id, 0.2, { text: 'm4', messageId: `${id}-4` }), Date.now() + 20_000)
-    t.equal(sent.status, 'handoff_initiated')
+    t.ok(['handoff_initiated', 'handed_off'].includes(sent.status), `answered ${sent.status}`)
   }))
   for (const id of ids) t.equal((await snapshot(b, id)).handoff.state, 'done')
   t.equal(transferCalls(sim).length, ids.length, 'still one transfer per conversation')

@@ -46,17 +46,20 @@ const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, MAX_
 export function redisTarget (settings: RedisTargetSettings): RedisTarget | null {
   const chosen = [['REDIS_URL', settings.url], ['REDIS_CLUSTER_NODES', settings.clusterNodes], ['REDIS_SENTINELS', settings.sentinels]]
     .filter(([, value]) => value?.trim() !== '').map(([name]) => name)
-  if (chosen.length > 1) throw new Error(`set only one of ${chosen.join(', ')}`)
+  if (chosen.length > 1) throw new Error(`${chosen[1] ?? ''} cannot be combined with ${chosen[0] ?? ''}: set only one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS`)
   const credentials = {
     ...(settings.username !== '' ? { username: settings.username } : {}),
     ...(settings.password !== '' ? { password: settings.password } : {})
   }
+  const extra = (names: Array<[string, string]>): string | undefined => names.find(([, value]) => value !== '')?.[0]
+  const credentialSetting = extra([['REDIS_USERNAME', settings.username], ['REDIS_PASSWORD', settings.password], ['REDIS_SENTINEL_PASSWORD', settings.sentinelPassword]])
   if (chosen[0] === 'REDIS_URL') {
-    if (Object.keys(credentials).length > 0 || settings.sentinelPassword !== '') throw new Error('with REDIS_URL, put the credentials in the URL (redis://user:password@host:port), not in REDIS_USERNAME/REDIS_PASSWORD')
+    if (credentialSetting !== undefined) throw new Error(`${credentialSetting} does not apply to REDIS_URL: put the credentials in the URL (redis://user:password@host:port)`)
     return { kind: 'single', url: redisUrl(settings.url) }
   }
   if (chosen[0] === 'REDIS_CLUSTER_NODES') {
-    if (settings.sentinelName !== '' || settings.sentinelPassword !== '') throw new Error('REDIS_SENTINEL_NAME and REDIS_SENTINEL_PASSWORD apply to REDIS_SENTINELS only')
+    const sentinelSetting = extra([['REDIS_SENTINEL_NAME', settings.sentinelName], ['REDIS_SENTINEL_PASSWORD', settings.sentinelPassword]])
+    if (sentinelSetting !== undefined) throw new Error(`${sentinelSetting} applies to REDIS_SENTINELS only`)
     return { kind: 'cluster', nodes: hostPorts('REDIS_CLUSTER_NODES', settings.clusterNodes), ...credentials }
   }
   if (chosen[0] === 'REDIS_SENTINELS') {
@@ -69,9 +72,8 @@ export function redisTarget (settings: RedisTargetSettings): RedisTarget | null 
       ...(settings.sentinelPassword !== '' ? { sentinelPassword: settings.sentinelPassword } : {})
     }
   }
-  if (settings.sentinelName !== '' || Object.keys(credentials).length > 0 || settings.sentinelPassword !== '') {
-    throw new Error('REDIS_SENTINEL_NAME, REDIS_USERNAME, REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD need REDIS_CLUSTER_NODES or REDIS_SENTINELS')
-  }
+  const orphan = extra([['REDIS_SENTINEL_NAME', settings.sentinelName]]) ?? credentialSetting
+  if (orphan !== undefined) throw new Error(`${orphan} needs REDIS_CLUSTER_NODES or REDIS_SENTINELS`)
   return null
 }
 
