@@ -4,6 +4,7 @@
 // it is ready again.
 import t from 'tap'
 import { execFile, spawn } from 'node:child_process'
+import { connect } from 'node:net'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,12 +19,33 @@ const CONFIG = 'deploy/haproxy/haproxy.cfg'
 
 const haproxyInstalled = await exec('haproxy', ['-v']).then(() => true, () => false)
 
-/** The shipped config with its listening port and server addresses moved to loopback; nothing else changes. */
-function onLoopback (config: string, lbPort: number, servers: number[]): string {
+/**
+ * The shipped config with its listening port and server addresses moved to loopback, plus a stats socket
+ * the test reads the servers' check states from; nothing else changes.
+ */
+function onLoopback (config: string, lbPort: number, servers: number[], statsSocket: string): string {
   let next = 0
   return config
     .replace(/^(\s*bind\s+)\S+/m, `$1127.0.0.1:${lbPort}`)
     .replace(/^(\s*server\s+\S+\s+)\S+/gm, (_m, head: string) => `${head}127.0.0.1:${servers[next++] ?? 0}`)
+    .replace(/^global\n/m, `global\n  stats socket ${statsSocket} level user\n`)
+}
+
+/** Each backend server's state and last check result, as HAProxy's `show stat` reports them. */
+async function serverStates (statsSocket: string): Promise<Array<{ server: string, status: string, check: string }>> {
+  const csv = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    const socket = connect(statsSocket, () => socket.end('show stat\n'))
+    socket.on('data', (chunk: Buffer) => { out += chunk.toString() })
+    socket.on('end', () => { resolve(out) })
+    socket.on('error', reject)
+  })
+  const [header = '', ...rows] = csv.trim().split('\n')
+  const column = header.replace(/^# /, '').split(',')
+  const at = (row: string[], name: string): string => row[column.indexOf(name)] ?? ''
+  return rows.map(line => line.split(','))
+    .filter(row => !['FRONTEND', 'BACKEND'].includes(at(row, 'svname')))
+    .map(row => ({ server: at(row, 'svname'), status: at(row, 'status'), check: at(row, 'check_status') }))
 }
 
 t.test('the shipped config is valid HAProxy configuration', { skip: haproxyInstalled ? false : 'haproxy is not installed (.ci/run installs it)' }, async t => {
@@ -45,7 +67,8 @@ t.test('through HAProxy: webhooks spread over both instances; an unready instanc
   const lbPort = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'haproxy-'))
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
-  const config = onLoopback(readText(CONFIG), lbPort, ports)
+  const statsSocket = join(dir, 'stats.sock')
+  const config = onLoopback(readText(CONFIG), lbPort, ports, statsSocket)
   t.equal(config.match(/127\.0\.0\.1:\d+/g)?.length, 3, 'one bind and two servers moved to loopback')
   await writeFile(join(dir, 'haproxy.cfg'), config)
   const lb = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -71,6 +94,13 @@ t.test('through HAProxy: webhooks spread over both instances; an unready instanc
   }
 
   await eventually(async () => (await fetch(`http://127.0.0.1:${lbPort}/health/live`).catch(() => null))?.status === 200, 10_000, `HAProxy up\n${log}`)
+  // HAProxy starts a server as up but takes it out on its first failed check (slow on a loaded machine), and
+  // back only after `rise` passes: the spread is measured once both servers have passed a check.
+  let states: Awaited<ReturnType<typeof serverStates>> = []
+  await eventually(async () => {
+    states = await serverStates(statsSocket)
+    return states.length === 2 && states.every(s => s.status === 'UP' && s.check === 'L7OK')
+  }, 20_000, `both servers to pass HAProxy's checks (${JSON.stringify(states)})\n${log}`)
   const both = await burst(20)
   t.same(both.map(r => r.status), Array(20).fill(200))
   t.ok(both.filter(r => r.on === 'a').length >= 5 && both.filter(r => r.on === 'b').length >= 5,
