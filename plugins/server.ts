@@ -23,6 +23,9 @@ export async function start (log: Logger): Promise<void> {
     // Fastify stops listening, waits for in-flight requests, then runs onClose hooks (store, Genesys pool).
     await app.close()
     log.info('closed')
+    // Log writes are asynchronous and close-with-grace exits next: a write still in flight at exit is lost
+    // (pino's exit hook only writes what has not started), so wait until every line is out.
+    await new Promise<void>(resolve => { log.flush(() => { resolve() }) })
   })
   await app.listen({ port: app.config.port, host: app.config.host })
 }
