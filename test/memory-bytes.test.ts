@@ -86,3 +86,26 @@ for (const [shape, make, conversations, events] of [['max-size', bigEntry, 40, 5
     await store.close()
   })
 }
+
+t.test('message-id markers are capped per conversation in count and bytes; recent redeliveries still caught', async t => {
+  const store = new MemoryHistoryStore({ maxEvents: 5, ttlSeconds: 3600, maxConversations: 10, maxBytes: 64 * MiB })
+  const at = (n: number): number => { for (let i = 0; i < n; i++) void store.append('a', { ...smallEntry(i), messageId: `${i}-${'m'.repeat(190)}` }); return store.bytes }
+  const early = at(300)
+  const late = at(2000) // ids 0..1999 again: the newest ones are duplicates, the rest new
+  t.ok(late <= early * 1.05, `bytes flat: ${early} after 300 ids, ${late} after 2,000 more`)
+  t.ok(late < 64 * 1024, 'one conversation of 5 events and capped markers stays under 64 KiB')
+  t.equal((await store.append('a', { ...smallEntry(1999), messageId: `1999-${'m'.repeat(190)}` })).duplicate, true, 'the newest id is remembered')
+  t.equal((await store.append('a', { ...smallEntry(0), messageId: `0-${'m'.repeat(190)}` })).duplicate, false, 'the oldest was let go')
+})
+
+t.test('decisions and failures recorded without an append are accounted too', async t => {
+  const store = new MemoryHistoryStore({ maxEvents: 5, ttlSeconds: 3600, maxConversations: 10, maxBytes: 64 * MiB })
+  await store.append('a', smallEntry(1))
+  const before = store.bytes
+  for (let i = 0; i < 20; i++) await store.recordFailure('a', { at: new Date(i).toISOString(), code: 'GENESYS_UNAVAILABLE', message: `attempt ${i} ${'x'.repeat(500)}`, retries: i })
+  const withFailures = store.bytes
+  t.ok(withFailures > before + 20 * 500, `failures counted: ${before} → ${withFailures}`)
+  const decision = { at: new Date(0).toISOString(), turn: 1, input: { event: 'message', intent: 'x'.repeat(200), confidence: 0.5 }, action: 'HANDOFF', ruleId: 'forced', reason: 'r'.repeat(1000), threshold: 0.75, target: null, policyVersion: 'v1', outcome: 'handoff_initiated' } as const
+  for (let i = 0; i < 10; i++) await store.recordDecision('a', { ...decision, turn: i + 1, messageId: `${i}-${'d'.repeat(300)}` })
+  t.ok(store.bytes > withFailures + 10 * 300, `decisions counted: ${withFailures} → ${store.bytes}`)
+})

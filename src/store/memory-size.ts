@@ -9,7 +9,7 @@ export function stringBytes (s: string): number {
   return (16 + chars + 7) & ~7
 }
 
-const TWO_BYTE = /[^\u0000-\u00ff]/
+const TWO_BYTE = /[\u0100-\uffff]/
 
 /** One slot of an array. */
 const SLOT = 8
