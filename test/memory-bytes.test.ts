@@ -89,9 +89,12 @@ for (const [shape, make, conversations, events] of [['max-size', bigEntry, 40, 5
 
 t.test('message-id markers are capped per conversation in count and bytes; recent redeliveries still caught', async t => {
   const store = new MemoryHistoryStore({ maxEvents: 5, ttlSeconds: 3600, maxConversations: 10, maxBytes: 64 * MiB })
-  const at = (n: number): number => { for (let i = 0; i < n; i++) void store.append('a', { ...smallEntry(i), messageId: `${i}-${'m'.repeat(190)}` }); return store.bytes }
-  const early = at(300)
-  const late = at(2000) // ids 0..1999 again: the newest ones are duplicates, the rest new
+  const at = async (n: number): Promise<number> => {
+    for (let i = 0; i < n; i++) await store.append('a', { ...smallEntry(i), messageId: `${i}-${'m'.repeat(190)}` })
+    return store.bytes
+  }
+  const early = await at(300)
+  const late = await at(2000) // ids 0..1999 again: the newest ones are duplicates, the rest new
   t.ok(late <= early * 1.05, `bytes flat: ${early} after 300 ids, ${late} after 2,000 more`)
   t.ok(late < 64 * 1024, 'one conversation of 5 events and capped markers stays under 64 KiB')
   t.equal((await store.append('a', { ...smallEntry(1999), messageId: `1999-${'m'.repeat(190)}` })).duplicate, true, 'the newest id is remembered')
