@@ -87,6 +87,8 @@ export interface AppConfig {
     maxEvents: number
     ttlSeconds: number
     maxConversations: number
+    /** the embedded store's estimated heap bytes at most */
+    maxBytes: number
     /** how long a delivered messageId is remembered to drop redeliveries */
     dedupeTtlSeconds: number
     /** store message text as received instead of with card numbers and e-mail addresses masked */
@@ -242,6 +244,7 @@ export function toAppConfig (env: Env): AppConfig {
       maxEvents: env.HISTORY_MAX_EVENTS,
       ttlSeconds: env.HISTORY_TTL_SECONDS,
       maxConversations: env.HISTORY_MAX_CONVERSATIONS,
+      maxBytes: env.HISTORY_MAX_BYTES,
       dedupeTtlSeconds: env.MESSAGE_DEDUPE_TTL_SECONDS,
       storeRawText: env.STORE_RAW_TEXT,
       maxDecisions: env.HISTORY_MAX_DECISIONS

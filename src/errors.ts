@@ -161,7 +161,7 @@ export class ConversationEndedError extends HttpError {
 /** The shared store (Redis) cannot be reached or answered too late; nothing about this event is settled. */
 export class StoreUnavailableError extends UnavailableError {
   static readonly kind = retryLaterKind('STORE_UNAVAILABLE', 'store_unavailable',
-    'The conversation store (Redis) is unreachable; nothing was recorded', 'conversation store unavailable (Connection is closed.); retry later')
+    'The conversation store is unreachable (Redis: nothing was recorded), or the embedded store has no room for another handoff (HISTORY_MAX_BYTES)', 'conversation store unavailable (Connection is closed.); retry later')
 
   constructor (why: string, retryAfterSeconds: number) { super(StoreUnavailableError.kind, 'conversation store', why, retryAfterSeconds) }
 }

@@ -1,5 +1,6 @@
 // Startup check of Redis persistence: a Redis that loses its data on restart (no appendonly) can lose a
-// finished-handoff record and a pending claim, so the service warns; CONFIG being disabled is tolerated.
+// finished-handoff record and a pending claim, and so can one that evicts keys (maxmemory-policy other than
+// noeviction), so the service warns; CONFIG being disabled is tolerated.
 import t from 'tap'
 import { build } from './helper.js'
 import { eventually, privateRedis } from './redis-helper.js'
@@ -39,5 +40,28 @@ t.test('CONFIG disabled (managed Redis): tolerated, said once at info', async t 
   t.equal(line?.level, 30)
   t.equal(line?.appendonly, 'unknown')
   t.match(line?.advice, /appendonly yes/)
+  await eventually(async () => lines.some(l => l.msg === 'redis eviction policy'), 5000, 'the eviction check')
+  const eviction = lines.find(l => l.msg === 'redis eviction policy')
+  t.equal(eviction?.level, 30)
+  t.equal(eviction?.maxmemoryPolicy, 'unknown')
+  t.match(eviction?.advice, /maxmemory-policy noeviction/)
   t.equal(await ready(), 200)
+})
+
+t.test('Redis with an eviction policy: a warning naming maxmemory-policy', async t => {
+  const { lines, ready } = await startWith(t, { args: ['--maxmemory-policy', 'volatile-lru'] })
+  await eventually(async () => lines.some(l => l.msg === 'redis eviction policy'), 5000, 'the eviction check')
+  const line = lines.find(l => l.msg === 'redis eviction policy')
+  t.equal(line?.level, 40, 'warn')
+  t.equal(line?.maxmemoryPolicy, 'volatile-lru')
+  t.match(line?.advice, /maxmemory-policy noeviction/)
+  t.equal(await ready(), 200, 'still serves')
+})
+
+t.test('Redis with noeviction: said at info', async t => {
+  const { lines } = await startWith(t, { args: ['--maxmemory-policy', 'noeviction'] })
+  await eventually(async () => lines.some(l => l.msg === 'redis eviction policy'), 5000, 'the eviction check')
+  const line = lines.find(l => l.msg === 'redis eviction policy')
+  t.equal(line?.level, 30)
+  t.equal(line?.maxmemoryPolicy, 'noeviction')
 })

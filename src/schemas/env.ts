@@ -47,6 +47,12 @@ export const EnvSchema = Type.Object({
   HISTORY_MAX_EVENTS: Type.Integer({ minimum: 1, maximum: 10000, default: 50 }),
   HISTORY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400 }),
   HISTORY_MAX_CONVERSATIONS: Type.Integer({ minimum: 1, default: 200000 }),
+  // The embedded store's bound in estimated heap bytes: histories, dedupe markers, audit trails and the handoff table.
+  HISTORY_MAX_BYTES: Type.Integer({
+    minimum: 1048576,
+    default: 134217728,
+    description: 'embedded store: estimated heap bytes at most (a quarter for handoff claims and records, the rest for histories)'
+  }),
   WEBHOOK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 65536 }),
   DOCS_ENABLED: Type.Optional(Type.Boolean()),
   MESSAGE_DEDUPE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 3600 }),

@@ -69,6 +69,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.client.on('ready', () => {
       // Each (re)connection may be to a Redis started with other settings: look at persistence again.
       this.persistence().then((appendonly) => { logPersistence(opts.log, appendonly) }, () => {})
+      this.evictionPolicy().then((policy) => { logEvictionPolicy(opts.log, policy) }, () => {})
       if (this.reachable) return
       this.reachable = true
       opts.log?.info('Redis reachable again')
@@ -199,6 +200,17 @@ export class RedisHistoryStore implements HistoryStore {
     }
   }
 
+  /** Redis' maxmemory-policy ('unknown' as above): anything but noeviction may drop a claim or a done record. */
+  async evictionPolicy (): Promise<string> {
+    try {
+      const reply = await this.client.config('GET', 'maxmemory-policy') as unknown
+      const value = Array.isArray(reply) ? reply[1] as unknown : undefined
+      return typeof value === 'string' && value !== '' ? value : 'unknown'
+    } catch {
+      return 'unknown'
+    }
+  }
+
   async ping (): Promise<void> {
     await this.command(async () => { await pingAll(this.client) })
   }
@@ -257,6 +269,14 @@ const PERSISTENCE_ADVICE = 'run Redis with appendonly yes (appendfsync everysec 
 function logPersistence (log: FastifyBaseLogger | undefined, appendonly: 'yes' | 'no' | 'unknown'): void {
   if (appendonly === 'no') log?.warn({ appendonly, advice: PERSISTENCE_ADVICE }, 'redis persistence')
   else log?.info({ appendonly, ...(appendonly === 'unknown' ? { advice: `CONFIG is not available to check it; ${PERSISTENCE_ADVICE}` } : {}) }, 'redis persistence')
+}
+
+const EVICTION_ADVICE = 'run Redis with maxmemory-policy noeviction: an evicting policy can drop a pending claim or a finished-handoff record (every key has an expiry, so volatile-* policies too), and a later event may hand the conversation off again'
+
+function logEvictionPolicy (log: FastifyBaseLogger | undefined, policy: string): void {
+  if (policy === 'noeviction') log?.info({ maxmemoryPolicy: policy }, 'redis eviction policy')
+  else if (policy === 'unknown') log?.info({ maxmemoryPolicy: policy, advice: `CONFIG is not available to check it; ${EVICTION_ADVICE}` }, 'redis eviction policy')
+  else log?.warn({ maxmemoryPolicy: policy, advice: EVICTION_ADVICE }, 'redis eviction policy')
 }
 
 /** The record without its claimId: the claim's proof of ownership stays with its holder. */

@@ -59,6 +59,8 @@ export interface HistoryLimits {
   maxEvents: number
   ttlSeconds: number
   maxConversations: number
+  /** the embedded store's estimated heap bytes at most (HISTORY_MAX_BYTES; Redis is bounded by its own maxmemory) */
+  maxBytes?: number
   /** how long a messageId is remembered (default 3600) */
   dedupeTtlSeconds?: number
   /** decisions kept in a conversation's audit trail (default maxEvents; 0 keeps none) */
