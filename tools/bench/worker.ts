@@ -113,7 +113,8 @@ async function memory (): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc
   const unusedStrategy: HandoffStrategy = { name: 'none', execute: async () => { throw new Error('no handoff expected') } }
   const log = pino({ level: 'silent' })
-  const store = new MemoryHistoryStore({ maxEvents: 50, ttlSeconds: 86400, maxConversations: Math.max(200_000, conversations) })
+  // The byte bound (HISTORY_MAX_BYTES) raised out of the way: the figure is what every conversation costs, none evicted.
+  const store = new MemoryHistoryStore({ maxEvents: 50, ttlSeconds: 86400, maxConversations: Math.max(200_000, conversations), maxBytes: 8 * 1024 ** 3 })
   const service = new HandoffService({
     store,
     strategy: unusedStrategy,
