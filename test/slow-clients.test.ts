@@ -78,6 +78,8 @@ t.test('more slow connections than file descriptors: the process sheds them and 
   t.equal(live, 200, 'it answers /health/live once the slow clients are gone')
   t.equal(server.child.exitCode, null, 'still running')
   t.notOk(server.lines.some(l => l.msg === 'closing after an error'), 'it did not start closing after an error')
+  const lowered = server.lines.find(l => String(l.msg).startsWith('MAX_CONNECTIONS lowered'))
+  t.ok(lowered !== undefined && (lowered.maxConnections as number) < 256, `the cap was lowered below the descriptor limit (${String(lowered?.maxConnections)})`)
 })
 
 t.test('a body still trickling at SIGTERM does not hold the shutdown: the process exits 0 well within the grace period', async t => {
