@@ -50,9 +50,10 @@ export async function start (log: Logger): Promise<void> {
       log.info('closed')
       return
     }
-    app.server.closeAllConnections()
-    // A transfer sent just before may still be in Genesys' hands: the claim is held for the check window.
+    // Before the connections are cut: that would let close() go on to close the store. A transfer sent just
+    // before may still be in Genesys' hands, so each claim is held for the transfer-check window.
     const released = await app.handoff.releaseClaims(VERIFY_WINDOW_MS)
+    app.server.closeAllConnections()
     log.error({ graceMs, releasedClaims: released }, 'shutdown grace period ran out; exiting with requests still in flight')
     await new Promise<never>(() => { log.flush(() => process.exit(1)) })
   })
