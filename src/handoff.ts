@@ -80,23 +80,18 @@ export class HandoffService {
   }
 
   /**
-   * Releases the claims of handoffs still running (the shutdown grace ran out), so another instance can take
-   * the conversation over at once instead of after the claim's ttl. `holdMs` keeps each claim that much
-   * longer: a transfer sent just before may still be in Genesys' hands, and the next claimant reads it first.
-   * Resolves with how many were released; never throws (a claim the store cannot release lapses on its own).
+   * Releases the claims of runs still going (the shutdown grace ran out), so another instance takes over now,
+   * not after the ttl; each is held `holdMs` more (a transfer just sent may still be in Genesys' hands).
+   * Resolves with how many were released; a claim the store cannot release lapses on its own.
    */
   async releaseClaims (holdMs = 0): Promise<number> {
     const claims = [...this.held]
     this.held.clear()
-    const released = await Promise.all(claims.map(async ([conversationId, claimId]) => {
-      try {
-        await this.opts.store.releaseHandoff(conversationId, claimId, holdMs)
-        return true
-      } catch (err) {
+    const released = await Promise.all(claims.map(async ([conversationId, claimId]) =>
+      await this.opts.store.releaseHandoff(conversationId, claimId, holdMs).then(() => true, (err: unknown) => {
         this.opts.log?.warn({ conversationId, ...errorFields(err) }, 'could not release the handoff claim; it lapses on its own')
         return false
-      }
-    }))
+      })))
     return released.filter(Boolean).length
   }
 

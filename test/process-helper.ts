@@ -76,6 +76,8 @@ export function env (simUrl: string, extra: Record<string, string>): Record<stri
     ADMIN_TOKEN,
     WEBHOOK_SECRET,
     ...ROUTING_METADATA,
+    // no drain pause unless a test is about it
+    SHUTDOWN_DRAIN_MS: '0',
     ...extra
   }
 }

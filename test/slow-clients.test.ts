@@ -4,9 +4,9 @@
 import t from 'tap'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { WEBHOOK_SECRET, build, messagingEvent, newConversationId } from './helper.js'
+import { WEBHOOK_SECRET, ROUTING_METADATA, build, buildWithSimulator, messagingEvent, newConversationId } from './helper.js'
 import { signature } from '../src/webhook-signature.js'
-import { env, startServer } from './process-helper.js'
+import { env, postSigned, startServer } from './process-helper.js'
 
 interface Trickle {
   socket: Socket
@@ -53,6 +53,15 @@ t.test('a signed webhook whose body trickles in gets 408 at REQUEST_TIMEOUT_MS a
   t.ok(result.afterMs < 10_000, `closed soon after REQUEST_TIMEOUT_MS (${result.afterMs} ms)`)
 })
 
+t.test('REQUEST_TIMEOUT_MS bounds receiving only: a webhook whose handoff takes longer still gets its answer', async t => {
+  const { app, sim } = await buildWithSimulator(t, { envOverrides: { ...ROUTING_METADATA, WEBHOOK_SECRET, REQUEST_TIMEOUT_MS: 1000 } })
+  sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations', latencyMs: 3000 })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const res = await postSigned(url, messagingEvent(newConversationId(), 0.1))
+  t.equal(res.status, 200)
+  t.equal((await res.json() as { status: string }).status, 'handoff_initiated')
+})
+
 t.test('the HTTP server carries the configured timeouts and connection cap', async t => {
   const app = await build(t, { envOverrides: { REQUEST_TIMEOUT_MS: 20000, KEEP_ALIVE_TIMEOUT_MS: 65000, MAX_CONNECTIONS: 300 } })
   t.equal(app.server.requestTimeout, 20000)
@@ -84,7 +93,7 @@ t.test('more slow connections than file descriptors: the process sheds them and 
 
 t.test('a body still trickling at SIGTERM does not hold the shutdown: the process exits 0 well within the grace period', async t => {
   const server = await startServer(t, env('http://127.0.0.1:9', {
-    GENESYS_STARTUP_CHECK: 'false', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_GRACE_MS: '10000', REQUEST_TIMEOUT_MS: '60000'
+    GENESYS_STARTUP_CHECK: 'false', SHUTDOWN_GRACE_MS: '10000', REQUEST_TIMEOUT_MS: '60000'
   }))
   const slow = trickle(server.url)
   t.teardown(() => { slow.socket.destroy() })
