@@ -39,13 +39,14 @@ export default fp(async (app) => {
     }
   })
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (closing) throw new ShuttingDownError(CLOSING_RETRY_AFTER_SECONDS)
     receiving.add(request)
+    // However the request ends (answered, 408, the client gone), it is not kept.
+    reply.raw.once('close', () => { receiving.delete(request) })
   })
+  // The body has arrived: from here on it is work in flight, which close() waits for.
   app.addHook('preValidation', async (request) => { receiving.delete(request) })
-  app.addHook('onResponse', async (request) => { receiving.delete(request) })
-  app.addHook('onRequestAbort', async (request) => { receiving.delete(request) })
 
   app.addHook('onSend', async (_request, reply) => {
     // Its keep-alive connection would otherwise hold close() until it idles out.
