@@ -4,6 +4,8 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { Dispatcher } from 'undici'
 import configPlugin from './config.js'
 import telemetryPlugin from './telemetry.js'
+import connectionsPlugin, { TIMEOUT_CHECK_EVERY_MS } from './connections.js'
+import shutdownPlugin from './shutdown.js'
 import requestLogPlugin from './request-log.js'
 import docsPlugin from './docs.js'
 import metricsPlugin from './metrics.js'
@@ -57,7 +59,11 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
     // genReqId validates the caller's x-request-id itself instead of trusting it as-is.
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
-    ajv: { customOptions: { coerceTypes: false, allErrors: false } }
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    // plugins/shutdown.ts answers requests that arrive while closing itself, with Retry-After.
+    return503OnClosing: false,
+    // The timeouts themselves are set from the configuration (plugins/connections.ts).
+    http: { connectionsCheckingInterval: TIMEOUT_CHECK_EVERY_MS }
   })
 
   // Answers errors; their one log line is the request's (plugins/request-log.ts), with the stack for a 500.
@@ -78,21 +84,16 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see the service log' })
   })
 
-  // Answers finished during shutdown close their keep-alive connection, so close() need not wait for it to
-  // idle out (Fastify already answers new requests with 503 then).
-  let closing = false
   app.setNotFoundHandler(async (request) => { throw new RouteNotFoundError(request.method, (request.url.split('?')[0] ?? '').slice(0, 200)) })
 
-  app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id)
-    if (closing) reply.header('connection', 'close')
-  })
+  app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id) })
 
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
   trust = trustFunction(app.config.trustProxy)
+  await app.register(connectionsPlugin)
   await app.register(telemetryPlugin)
   await app.register(requestLogPlugin)
+  await app.register(shutdownPlugin)
   await app.register(metricsPlugin)
   await app.register(overloadPlugin)
   await app.register(genesysAuthPlugin, { dispatcher: opts.dispatcher, now: opts.now })

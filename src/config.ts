@@ -127,6 +127,17 @@ export interface AppConfig {
     maxIntentLabels: number
   }
   shutdownGraceMs: number
+  /** readiness answers 503 this long after SIGTERM before the listener closes */
+  shutdownDrainMs: number
+  /** the HTTP server's limits on slow and idle clients */
+  server: {
+    /** a whole request (headers and body) must arrive within this */
+    requestTimeoutMs: number
+    /** idle keep-alive connections are closed after this */
+    keepAliveTimeoutMs: number
+    /** open client connections at most (before the file-descriptor limit lowers it) */
+    maxConnections: number
+  }
   /** peers whose X-Forwarded-* headers are believed (TRUST_PROXY) */
   trustProxy: TrustProxy
   overload: {
@@ -281,6 +292,12 @@ export function toAppConfig (env: Env): AppConfig {
       maxIntentLabels: env.METRICS_MAX_INTENT_LABELS
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    server: {
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.MAX_CONNECTIONS
+    },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     overload: {
       maxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,

@@ -3,7 +3,7 @@
 import {
   BotConnectorForbiddenError, BotNotFoundError, BotUnavailableError, ConversationEndedError, FASTIFY_ERROR_KINDS,
   HandoffInProgressError, InvalidSharedSecretError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
-  RouteNotFoundError, StoreUnavailableError, UnauthorizedError, type ErrorKind
+  RouteNotFoundError, ShuttingDownError, StoreUnavailableError, UnauthorizedError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
 
@@ -33,7 +33,8 @@ export const ERRORS = {
   genesysUnavailable: GenesysUnavailableError.kind,
   transferOutcomeUnknown: TransferOutcomeUnknownError.kind,
   storeUnavailable: StoreUnavailableError.kind,
-  handoffInProgress: HandoffInProgressError.kind
+  handoffInProgress: HandoffInProgressError.kind,
+  shuttingDown: ShuttingDownError.kind
 } satisfies Record<string, ErrorKind>
 
 /** Every kind, for the docs. */

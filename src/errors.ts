@@ -179,6 +179,14 @@ export class HandoffInProgressError extends RetryLaterError {
   }
 }
 
+/** The instance is closing (SIGTERM): another instance takes the request on the caller's retry. */
+export class ShuttingDownError extends RetryLaterError {
+  static readonly kind = retryLaterKind('SHUTTING_DOWN', 'shutting_down',
+    'This instance is shutting down; nothing was done and another instance answers the retry', 'shutting down; retry later')
+
+  constructor (retryAfterSeconds: number) { super(ShuttingDownError.kind, 'shutting down; retry later', retryAfterSeconds) }
+}
+
 /** Errors Fastify raises itself, described for the docs and counted under these outcomes. */
 export const FASTIFY_ERROR_KINDS: readonly ErrorKind[] = [
   { status: 400, code: 'FST_ERR_VALIDATION', outcome: 'invalid', description: 'The body or a parameter does not match the schema', example: 'body/intent/confidence must be <= 1' },

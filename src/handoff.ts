@@ -60,6 +60,8 @@ export class HandoffService {
   private readonly claimTtlMs: number
   /** handoffs this instance is running, so concurrent events join them instead of racing */
   private readonly inflight = new Map<string, Promise<Outcome>>()
+  /** the claims those runs hold (conversation id → claim id), released if the process must exit mid-run */
+  private readonly held = new Map<string, string>()
   /** handoffs done in Genesys that the store did not take: answered from here until it does */
   private readonly unrecorded: PendingCompletions
 
@@ -75,6 +77,22 @@ export class HandoffService {
   /** Stops retrying unrecorded completions (one last attempt each). */
   async close (): Promise<void> {
     await this.unrecorded.close()
+  }
+
+  /**
+   * Releases the claims of runs still going (the shutdown grace ran out), so another instance takes over now,
+   * not after the ttl; each is held `holdMs` more (a transfer just sent may still be in Genesys' hands).
+   * Resolves with how many were released; a claim the store cannot release lapses on its own.
+   */
+  async releaseClaims (holdMs = 0): Promise<number> {
+    const claims = [...this.held]
+    this.held.clear()
+    const released = await Promise.all(claims.map(async ([conversationId, claimId]) =>
+      await this.opts.store.releaseHandoff(conversationId, claimId, holdMs).then(() => true, (err: unknown) => {
+        this.opts.log?.warn({ conversationId, ...errorFields(err) }, 'could not release the handoff claim; it lapses on its own')
+        return false
+      })))
+    return released.filter(Boolean).length
   }
 
   /** the live escalation policy */
@@ -206,11 +224,13 @@ export class HandoffService {
   private async run (conversationId: string, claimId: string, decision: Decision, deadline: number, ctx: HandleContext, strategy: HandoffStrategy): Promise<Outcome> {
     const running = this.execute(conversationId, claimId, decision, deadline, ctx, strategy)
     this.inflight.set(conversationId, running)
+    this.held.set(conversationId, claimId)
     try {
       return await running
     } finally {
       // A later run for the same conversation may have started once this one released its claim.
       if (this.inflight.get(conversationId) === running) this.inflight.delete(conversationId)
+      if (this.held.get(conversationId) === claimId) this.held.delete(conversationId)
     }
   }
 

@@ -104,6 +104,9 @@ t.test('timeouts: an answer that takes the whole handoff deadline is never cut; 
   const idleMs = purgeMs * (Math.ceil(Math.log2(maxConn)) + 3)
   t.ok(idleMs < facts.keepAliveTimeoutMs / 2, `the idle pool drains within ~${idleMs} ms, well under the service's keep-alive timeout ${facts.keepAliveTimeoutMs} ms`)
   t.same(directives(backend, 'http-reuse'), [['http-reuse', 'safe']], 'a request never starts on a connection the server may be closing')
+  t.ok(facts.keepAliveTimeoutMs > timeout('http-keep-alive'),
+    `the service's keep-alive timeout ${facts.keepAliveTimeoutMs} ms outlasts the load balancer's ${timeout('http-keep-alive')} ms`)
+  t.equal(facts.keepAliveTimeoutMs, Number(setting('KEEP_ALIVE_TIMEOUT_MS', env)), 'KEEP_ALIVE_TIMEOUT_MS is what the service uses')
 })
 
 t.test('every setting compose gives the instances is one the service reads; the instances use the shared store', async t => {
@@ -116,13 +119,19 @@ t.test('every setting compose gives the instances is one the service reads; the 
   t.match(redis.command?.join(' '), /--maxmemory-policy noeviction/, 'Redis never evicts a handoff claim')
 })
 
-t.test('shutdown: compose waits longer than the service drains, and the drain covers the longest webhook', async t => {
+t.test('shutdown: HAProxy sees readiness fail before the listener closes; compose waits for drain and grace; the grace covers the longest webhook', async t => {
+  // HAProxy takes a server out after `fall` failed checks `inter` apart: at most fall × inter after readiness fails.
+  const serverDefaults = directives(backend, 'default-server')[0] ?? []
+  const word = (name: string, fallback: string): string => serverDefaults[serverDefaults.indexOf(name) + 1] ?? fallback
+  const outOfRotationMs = haproxyMs(word('inter', '2s')) * Number(word('fall', '3'))
   for (const [name, service] of instances) {
     const env = envOf(service)
     const grace = Number(setting('SHUTDOWN_GRACE_MS', env))
+    const drain = Number(setting('SHUTDOWN_DRAIN_MS', env))
+    t.ok(drain >= outOfRotationMs, `${name}: SHUTDOWN_DRAIN_MS ${drain} ≥ fall × inter ${outOfRotationMs} ms`)
     t.ok(grace > longestWebhookMs(env), `${name}: SHUTDOWN_GRACE_MS ${grace} > ${longestWebhookMs(env)}`)
-    t.ok(service.stop_grace_period !== undefined && composeMs(service.stop_grace_period) > grace,
-      `${name}: stop_grace_period ${service.stop_grace_period ?? 'unset'} > SHUTDOWN_GRACE_MS`)
+    t.ok(service.stop_grace_period !== undefined && composeMs(service.stop_grace_period) > drain + grace,
+      `${name}: stop_grace_period ${service.stop_grace_period ?? 'unset'} > SHUTDOWN_DRAIN_MS + SHUTDOWN_GRACE_MS (${drain + grace} ms)`)
   }
 })
 

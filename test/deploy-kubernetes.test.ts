@@ -177,8 +177,10 @@ for (const { name, dir } of OVERLAYS) {
     const preStop = container.lifecycle?.preStop
     const pauseS = preStop?.sleep?.seconds ?? (preStop?.exec?.command[0] === 'sleep' ? Number(preStop.exec.command[1]) : NaN)
     t.ok(pauseS >= 1, `preStop pauses ${pauseS} s so endpoints drop the pod before it stops accepting`)
-    t.ok(pod.terminationGracePeriodSeconds * 1000 >= pauseS * 1000 + grace + 1000,
-      `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} covers the pause (${pauseS} s) and SHUTDOWN_GRACE_MS with a second to spare`)
+    const drain = Number(configMap.SHUTDOWN_DRAIN_MS)
+    t.ok(drain >= 0, `SHUTDOWN_DRAIN_MS ${drain} set`)
+    t.ok(pod.terminationGracePeriodSeconds * 1000 >= pauseS * 1000 + drain + grace + 1000,
+      `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} covers the pause (${pauseS} s), SHUTDOWN_DRAIN_MS and SHUTDOWN_GRACE_MS with a second to spare`)
 
     const hpa = find(resources, 'HorizontalPodAutoscaler')
     const pdb = find(resources, 'PodDisruptionBudget')

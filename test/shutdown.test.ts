@@ -1,62 +1,11 @@
 // Graceful shutdown of the real process: spawn the server against a slow simulator, SIGTERM it while a
 // handoff is in flight, and check the webhook still gets its answer and the process exits 0.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, QUEUE_ID, SESSION_SECRET, WEBHOOK_SECRET, messagingEvent, newConversationId, simulator, ROUTING_METADATA } from './helper.js'
-import { signature } from '../src/webhook-signature.js'
+import { WEBHOOK_SECRET, messagingEvent, newConversationId, simulator, ROUTING_METADATA, buildWithSimulator } from './helper.js'
 import { MemoryHistoryStore } from '../src/store/memory.js'
-import { buildWithSimulator } from './helper.js'
+import { env, postSigned, startServer } from './process-helper.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
-
-const root = fileURLToPath(new URL('..', import.meta.url))
-
-interface Server {
-  child: ChildProcess
-  url: string
-  lines: Array<Record<string, unknown>>
-  waitForLog: (msg: string) => Promise<Record<string, unknown>>
-  exited: Promise<number | null>
-}
-
-async function startServer (t: Teardown, env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'plugins/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const lines: Array<Record<string, unknown>> = []
-  const waiters: Array<{ msg: string, resolve: (line: Record<string, unknown>) => void }> = []
-  let buffered = ''
-  let stderr = ''
-  child.stderr?.on('data', (chunk) => { stderr += String(chunk) })
-  child.stdout?.on('data', (chunk) => {
-    buffered += String(chunk)
-    const parts = buffered.split('\n')
-    buffered = parts.pop() ?? ''
-    for (const part of parts) {
-      if (part.trim() === '') continue
-      const line = JSON.parse(part) as Record<string, unknown>
-      lines.push(line)
-      for (const w of waiters.filter(w => String(line.msg).startsWith(w.msg))) w.resolve(line)
-    }
-  })
-  const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const waitForLog = async (msg: string): Promise<Record<string, unknown>> => {
-    const seen = lines.find(l => String(l.msg).startsWith(msg))
-    if (seen !== undefined) return seen
-    return await new Promise((resolve, reject) => {
-      waiters.push({ msg, resolve })
-      exited.then(code => { reject(new Error(`server exited (${String(code)}) before logging "${msg}": ${stderr}`)) }, reject)
-    })
-  }
-  const listening = await waitForLog('Server listening at')
-  const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(String(listening.msg))?.[1]
-  if (url === undefined) throw new Error(`no address in ${String(listening.msg)}`)
-  return { child, url, lines, waitForLog, exited }
-}
 
 async function slowHandoff (t: Teardown, latencyMs: number): Promise<{ sim: Awaited<ReturnType<typeof simulator>>, putArrived: Promise<void> }> {
   const sim = await simulator(t)
@@ -70,30 +19,6 @@ async function slowHandoff (t: Teardown, latencyMs: number): Promise<{ sim: Awai
   }
   sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations', latencyMs })
   return { sim, putArrived }
-}
-
-function env (simUrl: string, extra: Record<string, string>): Record<string, string> {
-  return {
-    GENESYS_CLIENT_ID: CLIENT_ID,
-    GENESYS_CLIENT_SECRET: CLIENT_SECRET,
-    GENESYS_API_BASE_URL: simUrl,
-    GENESYS_LOGIN_BASE_URL: simUrl,
-    HANDOFF_QUEUE_ID: QUEUE_ID,
-    SESSION_SECRET,
-    ADMIN_TOKEN,
-    WEBHOOK_SECRET,
-    ...ROUTING_METADATA,
-    ...extra
-  }
-}
-
-async function postSigned (url: string, body: unknown): Promise<Response> {
-  const payload = JSON.stringify(body)
-  return await fetch(`${url}/webhook/messaging`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature(WEBHOOK_SECRET, payload) },
-    body: payload
-  })
 }
 
 t.test('SIGTERM with a handoff in flight: the webhook gets its 200, then the process exits 0', async t => {

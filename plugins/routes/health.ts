@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { EXEMPT_FROM_OVERLOAD } from '../overload.js'
+import { CLOSING_RETRY_AFTER_SECONDS } from '../shutdown.js'
 import { GENESYS_CHECK_STATES, failsReadiness } from '../../src/genesys/startup-check.js'
 
 const Status = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) })
@@ -26,7 +27,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: probe,
     schema: {
       tags: ['health'],
-      summary: 'Ready for traffic: the history store answers, Genesys accepted the credentials and queue, the event loop is not overloaded',
+      summary: 'Ready for traffic: not shutting down, the history store answers, Genesys accepted the credentials and queue, the event loop is not overloaded',
       response: { 200: Readiness, 503: Readiness }
     }
   }, async (request, reply) => {
@@ -34,6 +35,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const check = app.genesysCheck.status
     // Nothing to report until the service listens and the check starts.
     const genesys = check.state === 'not_checked' ? {} : { genesys: check.state }
+    // First step of a shutdown: load balancers stop sending while this instance still answers.
+    if (app.shutdown.draining) {
+      return await reply.code(503).header('retry-after', String(CLOSING_RETRY_AFTER_SECONDS))
+        .send({ status: 'unavailable', reason: 'shutting down', ...genesys })
+    }
     if (app.isUnderPressure()) {
       return await reply.code(503).header('retry-after', String(app.config.overload.retryAfterSeconds))
         .send({ status: 'unavailable', reason: 'overloaded', ...genesys })

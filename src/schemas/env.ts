@@ -89,6 +89,14 @@ export const EnvSchema = Type.Object({
   METRICS_TOKEN: Type.String({ default: '' }),
   METRICS_MAX_INTENT_LABELS: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25000 }),
+  // On SIGTERM, readiness answers 503 this long before the listener closes (load balancers stop sending).
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 5000 }),
+  // A whole request (headers and body) must arrive within this, or it gets 408 and its socket is closed.
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000 }),
+  // An idle keep-alive connection is closed after this; keep it above the load balancer's idle timeout.
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 72000 }),
+  // Open client connections at most (lowered to fit the process's file-descriptor limit); more are refused.
+  MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 1024 }),
   // true, false, a hop count, or proxy IPs/CIDRs (comma-separated); read by src/trust-proxy.ts
   TRUST_PROXY: Type.String({ default: '' }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
