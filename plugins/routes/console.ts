@@ -17,6 +17,8 @@ import { loginPage } from '../../src/console/login-page.js'
 import { timelinePage } from '../../src/console/timeline-page.js'
 import type { SafeHtml } from '../../src/console/html.js'
 import operatorSession, { type OperatorSessionOptions } from '../operator-session.js'
+import { securityHeaders } from '../security-headers.js'
+import { CONSOLE_HEADERS } from '../../src/security-headers.js'
 import { UUID_PATTERN } from '../../src/schemas/common.js'
 
 export interface ConsoleOptions extends OperatorSessionOptions {
@@ -24,15 +26,8 @@ export interface ConsoleOptions extends OperatorSessionOptions {
   loginAttemptsPerMinute?: number
 }
 
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin'
-}
+// A strict CSP (no inline script or style) and never cached; assets override the latter on success.
+const HEADERS = { ...CONSOLE_HEADERS, 'cache-control': 'no-store' }
 
 const LOGIN = `${CONSOLE_PREFIX}/login`
 const LIVE_JSON = `${CONSOLE_PREFIX}/live.json`
@@ -60,11 +55,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   const sampleLive = async (): Promise<ReturnType<LiveWindow['add']>> => live.add(await readTotals(app.metrics.registry, now()))
   app.addHook('onReady', async () => { await sampleLive() })
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.headers(SECURITY_HEADERS)
-    if (!request.url.startsWith(`${ASSET_PATH}/`) || reply.statusCode !== 200) reply.header('cache-control', 'no-store')
-    return payload
-  })
+  app.addHook('onRequest', securityHeaders(HEADERS))
 
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const status = err.statusCode ?? 500

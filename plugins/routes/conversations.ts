@@ -7,10 +7,14 @@ import { ERRORS } from '../../src/error-catalogue.js'
 import { ConversationParams, ConversationSnapshotSchema } from '../../src/schemas/conversation.js'
 import { errorResponses } from '../../src/schemas/errors.js'
 import operatorSession, { type OperatorSessionOptions } from '../operator-session.js'
+import { securityHeaders } from '../security-headers.js'
+import { API_HEADERS } from '../../src/security-headers.js'
 
 const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = async (app, opts) => {
   if (app.config.adminToken === null) return
   await app.register(operatorSession, { now: opts.now })
+  // Operator data and session answers are never kept by a browser or a proxy.
+  app.addHook('onRequest', securityHeaders({ ...API_HEADERS, 'cache-control': 'no-store' }))
 
   async function authorize (request: FastifyRequest): Promise<void> {
     if (await app.operators.isOperator(request)) return
