@@ -3,7 +3,7 @@
 import {
   BotConnectorForbiddenError, BotNotFoundError, BotUnavailableError, ConversationEndedError, FASTIFY_ERROR_KINDS,
   HandoffInProgressError, InvalidSharedSecretError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
-  RouteNotFoundError, StoreUnavailableError, UnauthorizedError, type ErrorKind
+  RouteNotFoundError, StoreUnavailableError, TooManySignInAttemptsError, UnauthorizedError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
 
@@ -20,6 +20,7 @@ export const ERRORS = {
   mediaType: fastify('FST_ERR_CTP_INVALID_MEDIA_TYPE'),
   overloaded: fastify('FST_UNDER_PRESSURE'),
   unauthorized: UnauthorizedError.kind,
+  tooManySignInAttempts: TooManySignInAttemptsError.kind,
   invalidSignature: InvalidSignatureError.kind,
   invalidTimestamp: InvalidTimestampError.kind,
   invalidSharedSecret: InvalidSharedSecretError.kind,
