@@ -243,7 +243,7 @@ export class HandoffService {
         throw err
       }
       // A transfer Genesys may still be handling is no failure (yet): counted apart, as in the webhook counter.
-      const outcome = err instanceof TransferOutcomeUnknownError ? TransferOutcomeUnknownError.kind.outcome : 'failure'
+      const outcome = err instanceof TransferOutcomeUnknownError ? 'transfer_outcome_unknown' : 'failure'
       this.opts.telemetry?.publish('handoff', { outcome, durationMs: this.now() - started })
       ctx.log.warn({ conversationId, ...errorFields(err), durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. A transfer Genesys may
