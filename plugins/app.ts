@@ -6,6 +6,7 @@ import configPlugin from './config.js'
 import telemetryPlugin from './telemetry.js'
 import connectionsPlugin, { TIMEOUT_CHECK_EVERY_MS } from './connections.js'
 import shutdownPlugin from './shutdown.js'
+import securityHeadersPlugin from './security-headers.js'
 import requestLogPlugin from './request-log.js'
 import docsPlugin from './docs.js'
 import metricsPlugin from './metrics.js'
@@ -91,6 +92,7 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
   trust = trustFunction(app.config.trustProxy)
   await app.register(connectionsPlugin)
+  await app.register(securityHeadersPlugin)
   await app.register(telemetryPlugin)
   await app.register(requestLogPlugin)
   await app.register(shutdownPlugin)

@@ -3,6 +3,8 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { SERVICE_VERSION } from '../src/version.js'
+import { DOCS_HEADERS } from '../src/security-headers.js'
+import { securityHeaders } from './security-headers.js'
 
 export default fp(async (app) => {
   await app.register(swagger, {
@@ -34,5 +36,10 @@ export default fp(async (app) => {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })
-  if (app.config.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' })
+  if (!app.config.docsEnabled) return
+  // In a scope of its own, so swagger-ui's CSP applies to its pages only.
+  await app.register(async (docs) => {
+    docs.addHook('onRequest', securityHeaders(DOCS_HEADERS))
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
+  })
 }, { name: 'docs', dependencies: ['config'] })

@@ -8,6 +8,8 @@ import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import type { FastifyRequest } from 'fastify'
+import type { RateLimitOptions } from '@fastify/rate-limit'
+import { TooManySignInAttemptsError } from '../src/errors.js'
 import { bearerMatches, safeEqual } from '../src/safe-equal.js'
 
 declare module 'fastify' {
@@ -39,6 +41,20 @@ export interface OperatorAuth {
 export interface OperatorSessionOptions {
   /** clock for session expiry (tests) */
   now?: () => number
+  /** sign-in attempts per client address per minute (default 10) */
+  loginAttemptsPerMinute?: number
+}
+
+/**
+ * Route config for a sign-in route (its plugin registers @fastify/rate-limit with global: false): attempts
+ * per client address (request.ip, which follows TRUST_PROXY), right or wrong, counted by this instance.
+ */
+export function signInRateLimit (opts: OperatorSessionOptions): RateLimitOptions {
+  return {
+    max: opts.loginAttemptsPerMinute ?? 10,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) => new TooManySignInAttemptsError(context.after, context.ttl / 1000)
+  }
 }
 
 export default fp<OperatorSessionOptions>(async (app, opts) => {

@@ -4,7 +4,7 @@ import { parseTrustProxy } from './trust-proxy.js'
 import { redisTarget } from './store/redis-connection.js'
 import type { RedisConfig } from './config.js'
 import { GENESYS_REGIONS, isGenesysRegion } from './genesys/regions.js'
-import { problem, type ConfigProblem } from './config-problems.js'
+import { problem, redactCredentials, type ConfigProblem } from './config-problems.js'
 import type { Env } from './schemas/env.js'
 
 /** The base URL (override or region default) without its trailing slash, or the problem with it. */
@@ -14,9 +14,11 @@ export function baseUrl (name: string, override: string | undefined, host: strin
   try {
     parsed = new URL(url)
   } catch {
-    return problem(name, `is not a valid URL: ${url}`)
+    return problem(name, `is not a valid URL: ${redactCredentials(url)}`)
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return problem(name, `must be an http(s) URL: ${url}`)
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return problem(name, `must be an http(s) URL: ${redactCredentials(url)}`)
+  // Genesys is reached with OAuth client credentials; a password here would only end up in logs.
+  if (parsed.username !== '' || parsed.password !== '') return problem(name, `must not carry credentials: ${redactCredentials(url)}`)
   return { url: url.replace(/\/+$/, '') }
 }
 
@@ -74,7 +76,7 @@ function thrownProblem (variable: string, check: () => unknown): ConfigProblem |
     return null
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err)
-    return problem(variable, text.startsWith(variable + ' ') ? text.slice(variable.length + 1) : text)
+    return problem(variable, redactCredentials(text.startsWith(variable + ' ') ? text.slice(variable.length + 1) : text))
   }
 }
 
@@ -95,7 +97,7 @@ export function parsePriority (value: string): { priority: number | null } | Con
   if (text === '') return { priority: null }
   const number = /^-?\d{1,8}$/.test(text) ? Number(text) : NaN
   if (!(Math.abs(number) <= MAX_PRIORITY)) {
-    return problem('HANDOFF_PRIORITY', `must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY} (or empty for the queue's default), not '${value}'`)
+    return problem('HANDOFF_PRIORITY', `must be a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY} (or empty for the queue's default), not '${redactCredentials(value)}'`)
   }
   return { priority: number }
 }
@@ -167,7 +169,7 @@ export function envProblems (env: Env, skip: ReadonlySet<string> = new Set()): C
   try {
     parseTrustProxy(env.TRUST_PROXY ?? '')
   } catch (err) {
-    push(problem('TRUST_PROXY', err instanceof Error ? err.message.replace(/^TRUST_PROXY /, '') : String(err)))
+    push(problem('TRUST_PROXY', redactCredentials(err instanceof Error ? err.message.replace(/^TRUST_PROXY /, '') : String(err))))
   }
   if (env.NODE_ENV === 'production') problems.push(...productionProblems(env, skip))
   return problems

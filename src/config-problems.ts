@@ -47,11 +47,20 @@ export interface SchemaError {
   params: { missingProperty?: string, allowedValues?: unknown[], limit?: number, type?: string }
 }
 
-// Values of these types are never secrets, so they may be quoted back.
+/**
+ * A value safe to quote back in an error: in each word, everything up to its last `@` (a URL's user and
+ * password, whatever they contain) is masked. Applied before any cutting, which could drop the `@`.
+ */
+export function redactCredentials (text: string): string {
+  return text.replace(/(^|\s)([a-z][a-z0-9+.-]*:\/\/)?\S*@/gi, '$1$2***@')
+}
+
+// Values of these types are never secrets, so they may be quoted back (still without URL credentials: a
+// URL pasted into the wrong setting carries its password).
 const QUOTABLE_TYPES = new Set(['integer', 'number', 'boolean'])
 
 function quoted (value: unknown): string {
-  const text = String(value)
+  const text = redactCredentials(String(value))
   return text.length > 40 ? `'${text.slice(0, 40)}…'` : `'${text}'`
 }
 

@@ -23,7 +23,9 @@ export interface ContextPacketOptions extends ContextPacketLimits {
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g
 // An optional +, then digits with the separators phone numbers are written with; checked for 7–15 digits.
 const PHONE = /(?:\+|\(|\b)\d[\d ().-]{5,}\d\b/g
-const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu
+// The lookbehind starts an address only where a run of local-part characters starts: without it, a long run
+// with an '@' and no domain after it was rescanned from each of its characters (quadratic time).
+const EMAIL = /(?<![\p{L}\p{N}._%+'-])[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /** Masks e-mail addresses, card-like numbers and phone numbers in free text. */

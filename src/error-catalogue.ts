@@ -3,7 +3,7 @@
 import {
   BotConnectorForbiddenError, BotNotFoundError, BotUnavailableError, ConversationEndedError, FASTIFY_ERROR_KINDS,
   HandoffInProgressError, InvalidSharedSecretError, InvalidSignatureError, InvalidTimestampError, NotFoundError,
-  RouteNotFoundError, ShuttingDownError, StoreUnavailableError, UnauthorizedError, type ErrorKind
+  RouteNotFoundError, ShuttingDownError, StoreUnavailableError, TooManySignInAttemptsError, UnauthorizedError, UnsupportedCharsetError, type ErrorKind
 } from './errors.js'
 import { GenesysRejectedError, GenesysUnavailableError, TransferOutcomeUnknownError } from './genesys/errors.js'
 
@@ -18,8 +18,10 @@ export const ERRORS = {
   invalidJson: fastify('FST_ERR_CTP_INVALID_JSON_BODY'),
   tooLarge: fastify('FST_ERR_CTP_BODY_TOO_LARGE'),
   mediaType: fastify('FST_ERR_CTP_INVALID_MEDIA_TYPE'),
+  unsupportedCharset: UnsupportedCharsetError.kind,
   overloaded: fastify('FST_UNDER_PRESSURE'),
   unauthorized: UnauthorizedError.kind,
+  tooManySignInAttempts: TooManySignInAttemptsError.kind,
   invalidSignature: InvalidSignatureError.kind,
   invalidTimestamp: InvalidTimestampError.kind,
   invalidSharedSecret: InvalidSharedSecretError.kind,

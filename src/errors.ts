@@ -127,6 +127,29 @@ export class InvalidTimestampError extends HttpError {
   }
 }
 
+/** Too many sign-in attempts from one client address within the window (POST /operator/session, the console's form). */
+export class TooManySignInAttemptsError extends HttpError {
+  static readonly kind = errorKind(429, 'TOO_MANY_ATTEMPTS', 'rate_limited', 'Operator sign-in attempts over the limit for the client address',
+    'Too many sign-in attempts from this address; try again in 1 minute.', true)
+
+  constructor (after: string, retryAfterSeconds: number) {
+    super(TooManySignInAttemptsError.kind, `Too many sign-in attempts from this address; try again in ${after}.`,
+      { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) })
+  }
+}
+
+/** A body declared in a charset other than UTF-8: refused rather than decoded wrongly. */
+export class UnsupportedCharsetError extends HttpError {
+  static readonly kind = errorKind(415, 'UNSUPPORTED_CHARSET', 'unsupported_media_type',
+    'Body declared in a charset other than UTF-8 (send UTF-8, with charset=utf-8 or no charset)',
+    "charset 'latin1' is not supported: send the body as UTF-8 (charset=utf-8, or no charset)")
+
+  constructor (charset: string) {
+    // Quoted back only as far as a charset name goes.
+    super(UnsupportedCharsetError.kind, `charset '${charset.replace(/[^\w.:-]/g, '').slice(0, 40)}' is not supported: send the body as UTF-8 (charset=utf-8, or no charset)`)
+  }
+}
+
 export class NotFoundError extends HttpError {
   static readonly kind = errorKind(404, 'NOT_FOUND', 'not_found',
     'No recorded history for that conversation', 'conversation 4ff43965-ec45-4f8c-8019-d83551de6d0a has no recorded history')

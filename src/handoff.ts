@@ -262,7 +262,9 @@ export class HandoffService {
         ctx.log.info({ conversationId, reason: err.reason }, 'conversation ended before the handoff')
         throw err
       }
-      this.opts.telemetry?.publish('handoff', { outcome: 'failure', durationMs: this.now() - started })
+      // A transfer Genesys may still be handling is no failure (yet): counted apart, as in the webhook counter.
+      const outcome = err instanceof TransferOutcomeUnknownError ? 'transfer_outcome_unknown' : 'failure'
+      this.opts.telemetry?.publish('handoff', { outcome, durationMs: this.now() - started })
       ctx.log.warn({ conversationId, ...errorFields(err), durationMs: this.now() - started }, 'handoff failed')
       // Release the claim so the caller's retry can hand off: no handoff is lost. A transfer Genesys may
       // still be handling keeps it until the Retry-After, so no other event transfers meanwhile. If the

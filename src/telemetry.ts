@@ -13,7 +13,7 @@ export interface TelemetryEvents {
   /** a policy file was read again: ok (new version), unchanged, error (the previous policy stays) */
   policyReload: { role: 'live' | 'shadow', result: 'ok' | 'unchanged' | 'error' }
   /** a handoff attempt ended */
-  handoff: { outcome: 'success' | 'failure' | 'conversation_ended', durationMs: number }
+  handoff: { outcome: 'success' | 'failure' | 'transfer_outcome_unknown' | 'conversation_ended', durationMs: number }
   /** a handoff stands but something went wrong (e.g. the routing update after the transfer) */
   handoffWarning: { warning: string }
   /** a Genesys call ended (after its retries) with this status, or why there was none */

@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversation
 import { HOSTILE, SESSION_COOKIE, getPage, sessionCookie, signIn } from './console-helper.js'
 
 const EIGHT_HOURS = 8 * 3600_000
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const CSP = "default-src 'none';script-src 'self';style-src 'self';img-src 'self';connect-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none'"
 
 function clock (): { now: () => number, advance: (ms: number) => void } {
   let now = Date.now()

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { BotConnectorForbiddenError } from '../../src/errors.js'
 import { ERRORS } from '../../src/error-catalogue.js'
+import { assertUtf8 } from '../../src/media-type.js'
 import { safeEqual } from '../../src/safe-equal.js'
 import {
   BotConnectorRequestSchema, BotConnectorResponseSchema, BotListSchema, BotParams, BotSchema
@@ -19,11 +20,13 @@ const botConnectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // JSON only: any other body is 415, not a string the schema then rejects.
   app.removeContentTypeParser('text/plain')
 
-  // Checked before the body is read, so an unauthenticated caller costs nothing.
+  // Checked before the body is read, so an unauthenticated caller costs nothing; then the body's charset.
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (inbound === null) return
-    const value = request.headers[inbound.header]
-    if (typeof value !== 'string' || !safeEqual(value, inbound.secret)) throw new BotConnectorForbiddenError(inboundHeader)
+    if (inbound !== null) {
+      const value = request.headers[inbound.header]
+      if (typeof value !== 'string' || !safeEqual(value, inbound.secret)) throw new BotConnectorForbiddenError(inboundHeader)
+    }
+    assertUtf8(request.headers['content-type'])
   })
 
   app.get('/botconnector/bots', {
@@ -59,7 +62,7 @@ const botConnectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: BotConnectorRequestSchema,
       response: {
         200: BotConnectorResponseSchema,
-        ...errorResponses([ERRORS.validation, ERRORS.invalidJson, ERRORS.botConnectorForbidden, ERRORS.tooLarge, ERRORS.mediaType, ERRORS.overloaded])
+        ...errorResponses([ERRORS.validation, ERRORS.invalidJson, ERRORS.botConnectorForbidden, ERRORS.tooLarge, ERRORS.mediaType, ERRORS.unsupportedCharset, ERRORS.overloaded])
       }
     }
   }, async (request) => await service.turn(request.body, { log: request.log, requestId: request.id }))

@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { HttpError, NotFoundError, UnauthorizedError } from '../../src/errors.js'
 import { ASSETS } from '../../src/console/assets.js'
-import { InvalidConversationIdError, TooManySignInAttemptsError } from '../../src/console/errors.js'
+import { InvalidConversationIdError } from '../../src/console/errors.js'
 import { ASSET_PATH, CONSOLE_PREFIX, errorPage } from '../../src/console/layout.js'
 import { PAGE_SIZE, conversationHref, listPage } from '../../src/console/list-page.js'
 import { livePage } from '../../src/console/live-page.js'
@@ -16,23 +16,15 @@ import { LiveSnapshotSchema, LiveWindow, readTotals } from '../../src/console/li
 import { loginPage } from '../../src/console/login-page.js'
 import { timelinePage } from '../../src/console/timeline-page.js'
 import type { SafeHtml } from '../../src/console/html.js'
-import operatorSession, { type OperatorSessionOptions } from '../operator-session.js'
+import operatorSession, { signInRateLimit, type OperatorSessionOptions } from '../operator-session.js'
+import { securityHeaders } from '../security-headers.js'
+import { CONSOLE_HEADERS } from '../../src/security-headers.js'
 import { UUID_PATTERN } from '../../src/schemas/common.js'
 
-export interface ConsoleOptions extends OperatorSessionOptions {
-  /** sign-in attempts per client address per minute (default 10) */
-  loginAttemptsPerMinute?: number
-}
+export type ConsoleOptions = OperatorSessionOptions
 
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin'
-}
+// A strict CSP (no inline script or style) and never cached; assets override the latter on success.
+const HEADERS = { ...CONSOLE_HEADERS, 'cache-control': 'no-store' }
 
 const LOGIN = `${CONSOLE_PREFIX}/login`
 const LIVE_JSON = `${CONSOLE_PREFIX}/live.json`
@@ -60,11 +52,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   const sampleLive = async (): Promise<ReturnType<LiveWindow['add']>> => live.add(await readTotals(app.metrics.registry, now()))
   app.addHook('onReady', async () => { await sampleLive() })
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.headers(SECURITY_HEADERS)
-    if (!request.url.startsWith(`${ASSET_PATH}/`) || reply.statusCode !== 200) reply.header('cache-control', 'no-store')
-    return payload
-  })
+  app.addHook('onRequest', securityHeaders(HEADERS))
 
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const status = err.statusCode ?? 500
@@ -95,13 +83,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   })
 
   app.post(LOGIN, {
-    config: {
-      rateLimit: {
-        max: opts.loginAttemptsPerMinute ?? 10,
-        timeWindow: 60_000,
-        errorResponseBuilder: (_request, context) => new TooManySignInAttemptsError(context.after, context.ttl / 1000)
-      }
-    },
+    config: { rateLimit: signInRateLimit(opts) },
     schema: { ...hidden, body: Type.Object({ token: Type.String({ maxLength: 1000 }) }) }
   }, async (request, reply) => {
     if (!app.operators.tokenMatches(request.body.token)) {

@@ -6,11 +6,17 @@ import { NotFoundError, UnauthorizedError } from '../../src/errors.js'
 import { ERRORS } from '../../src/error-catalogue.js'
 import { ConversationParams, ConversationSnapshotSchema } from '../../src/schemas/conversation.js'
 import { errorResponses } from '../../src/schemas/errors.js'
-import operatorSession, { type OperatorSessionOptions } from '../operator-session.js'
+import rateLimit from '@fastify/rate-limit'
+import operatorSession, { signInRateLimit, type OperatorSessionOptions } from '../operator-session.js'
+import { securityHeaders } from '../security-headers.js'
+import { API_HEADERS } from '../../src/security-headers.js'
 
 const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = async (app, opts) => {
   if (app.config.adminToken === null) return
   await app.register(operatorSession, { now: opts.now })
+  // Operator data and session answers are never kept by a browser or a proxy.
+  app.addHook('onRequest', securityHeaders({ ...API_HEADERS, 'cache-control': 'no-store' }))
+  await app.register(rateLimit, { global: false })
 
   async function authorize (request: FastifyRequest): Promise<void> {
     if (await app.operators.isOperator(request)) return
@@ -18,11 +24,12 @@ const conversationRoutes: FastifyPluginAsyncTypebox<OperatorSessionOptions> = as
   }
 
   app.post('/operator/session', {
+    config: { rateLimit: signInRateLimit(opts) },
     schema: {
       tags: ['operators'],
       summary: 'Open an operator cookie session (browsers)',
       body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: 'ADMIN_TOKEN' }) }),
-      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), ...errorResponses([ERRORS.unauthorized]) }
+      response: { 204: Type.Null({ description: 'Signed in; the handoff.sid cookie is set' }), ...errorResponses([ERRORS.unauthorized, ERRORS.tooManySignInAttempts]) }
     }
   }, async (request, reply) => {
     if (!app.operators.tokenMatches(request.body.token)) throw new UnauthorizedError('invalid operator token', false)

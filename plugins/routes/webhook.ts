@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { InvalidSharedSecretError, InvalidSignatureError, InvalidTimestampError, type HttpError } from '../../src/errors.js'
 import { ERRORS } from '../../src/error-catalogue.js'
+import { assertUtf8 } from '../../src/media-type.js'
 import { safeEqual } from '../../src/safe-equal.js'
 import { errorResponses } from '../../src/schemas/errors.js'
 import { MessagingEventSchema, MessagingEventWithIdSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
@@ -77,13 +78,16 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: WebhookAnswerSchema,
         ...errorResponses([
-          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.invalidTimestamp, ERRORS.invalidSharedSecret, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType,
+          ERRORS.validation, ERRORS.invalidJson, ERRORS.invalidSignature, ERRORS.invalidTimestamp, ERRORS.invalidSharedSecret, ERRORS.conversationEnded, ERRORS.tooLarge, ERRORS.mediaType, ERRORS.unsupportedCharset,
           ERRORS.genesysRejected, ERRORS.genesysUnavailable, ERRORS.transferOutcomeUnknown, ERRORS.storeUnavailable, ERRORS.handoffInProgress, ERRORS.overloaded
         ])
       }
     },
-    // An unauthenticated request is turned away before its body is even read ...
-    onRequest: async (request) => { screen(request) },
+    // An unauthenticated request is turned away before its body is even read (so is a body in another charset) ...
+    onRequest: async (request) => {
+      screen(request)
+      assertUtf8(request.headers['content-type'])
+    },
     // ... and one that had no body to verify before it reaches validation or the store.
     preValidation: async (request) => {
       if (!open && !request.webhookAuthenticated) throw unauthenticated()

@@ -5,6 +5,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { Type, type Static } from 'typebox'
 import { REDIS_SCRIPTS } from './redis-scripts.js'
+import { redactCredentials } from '../config-problems.js'
 
 const HostPort = Type.Object({ host: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 1, maximum: 65535 }) })
 const Credentials = {
@@ -97,7 +98,7 @@ export function hostPorts (name: string, value: string): Array<{ host: string, p
   return entries.map(entry => {
     const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+):(\d{1,5})$/.exec(entry)
     const port = Number(match?.[2])
-    if (match === null || port < 1 || port > 65535) throw new Error(`${name} must be a comma-separated list of host:port, not '${entry}'`)
+    if (match === null || port < 1 || port > 65535) throw new Error(`${name} must be a comma-separated list of host:port (credentials go in REDIS_USERNAME/REDIS_PASSWORD), not '${redactCredentials(entry)}'`)
     return { host: match[1]!.replace(/^\[|\]$/g, ''), port }
   })
 }
