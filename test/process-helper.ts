@@ -2,7 +2,7 @@
 // lines, its exit code, and the environment and signed webhooks it is driven with.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, QUEUE_ID, SESSION_SECRET, WEBHOOK_SECRET, ROUTING_METADATA } from './helper.js'
+import { ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, QUEUE_ID, SESSION_SECRET, WEBHOOK_SECRET, ROUTING_METADATA, simulator } from './helper.js'
 import { signature } from '../src/webhook-signature.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -89,4 +89,19 @@ export async function postSigned (url: string, body: unknown): Promise<Response>
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature(WEBHOOK_SECRET, payload) },
     body: payload
   })
+}
+
+/** A simulator whose routing update (PUT) takes latencyMs; resolves putArrived when the PUT comes in. */
+export async function slowTransfer (t: Teardown, latencyMs: number): Promise<{ sim: Awaited<ReturnType<typeof simulator>>, putArrived: Promise<void> }> {
+  const sim = await simulator(t)
+  let arrived: () => void = () => {}
+  const putArrived = new Promise<void>(resolve => { arrived = resolve })
+  const take = sim.state.takeFault.bind(sim.state)
+  sim.state.takeFault = (method, path) => {
+    const fault = take(method, path)
+    if (method === 'PUT' && fault !== undefined) arrived()
+    return fault
+  }
+  sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations', latencyMs })
+  return { sim, putArrived }
 }

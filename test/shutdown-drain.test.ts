@@ -4,28 +4,11 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, messagingEvent, newConversationId, postEvent, simulator, ROUTING_METADATA } from './helper.js'
+import { build, messagingEvent, newConversationId, postEvent, ROUTING_METADATA } from './helper.js'
 import { eventually, redisEnv, SHARED_REDIS_URL, uniquePrefix } from './redis-helper.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
 import { VERIFY_WINDOW_MS } from '../src/strategies/platform-api.js'
-import { env, postSigned, startServer } from './process-helper.js'
-
-interface Teardown { teardown: (fn: () => unknown) => void }
-
-/** A simulator whose routing update (PUT) takes latencyMs; resolves putArrived when the PUT comes in. */
-async function slowTransfer (t: Teardown, latencyMs: number): Promise<{ sim: Awaited<ReturnType<typeof simulator>>, putArrived: Promise<void> }> {
-  const sim = await simulator(t)
-  let arrived: () => void = () => {}
-  const putArrived = new Promise<void>(resolve => { arrived = resolve })
-  const take = sim.state.takeFault.bind(sim.state)
-  sim.state.takeFault = (method, path) => {
-    const fault = take(method, path)
-    if (method === 'PUT' && fault !== undefined) arrived()
-    return fault
-  }
-  sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations', latencyMs })
-  return { sim, putArrived }
-}
+import { env, postSigned, slowTransfer, startServer } from './process-helper.js'
 
 t.test('SIGTERM: readiness answers 503 with Retry-After for SHUTDOWN_DRAIN_MS while other routes are still served; then the process exits 0', async t => {
   const server = await startServer(t, env('http://127.0.0.1:9', { GENESYS_STARTUP_CHECK: 'false', SHUTDOWN_DRAIN_MS: '3000' }))

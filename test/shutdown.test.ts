@@ -1,28 +1,12 @@
 // Graceful shutdown of the real process: spawn the server against a slow simulator, SIGTERM it while a
 // handoff is in flight, and check the webhook still gets its answer and the process exits 0.
 import t from 'tap'
-import { WEBHOOK_SECRET, messagingEvent, newConversationId, simulator, ROUTING_METADATA, buildWithSimulator } from './helper.js'
+import { WEBHOOK_SECRET, messagingEvent, newConversationId, ROUTING_METADATA, buildWithSimulator } from './helper.js'
 import { MemoryHistoryStore } from '../src/store/memory.js'
-import { env, postSigned, startServer } from './process-helper.js'
-
-interface Teardown { teardown: (fn: () => unknown) => void }
-
-async function slowHandoff (t: Teardown, latencyMs: number): Promise<{ sim: Awaited<ReturnType<typeof simulator>>, putArrived: Promise<void> }> {
-  const sim = await simulator(t)
-  let arrived: () => void = () => {}
-  const putArrived = new Promise<void>(resolve => { arrived = resolve })
-  const take = sim.state.takeFault.bind(sim.state)
-  sim.state.takeFault = (method, path) => {
-    const fault = take(method, path)
-    if (method === 'PUT' && fault !== undefined) arrived()
-    return fault
-  }
-  sim.state.addFault({ method: 'PUT', path: '/api/v2/conversations', latencyMs })
-  return { sim, putArrived }
-}
+import { env, postSigned, slowTransfer, startServer } from './process-helper.js'
 
 t.test('SIGTERM with a handoff in flight: the webhook gets its 200, then the process exits 0', async t => {
-  const { sim, putArrived } = await slowHandoff(t, 1500)
+  const { sim, putArrived } = await slowTransfer(t, 1500)
   const server = await startServer(t, env(sim.url, { SHUTDOWN_GRACE_MS: '20000' }))
   const id = newConversationId()
   const answer = postSigned(server.url, messagingEvent(id, 0.1))
@@ -44,7 +28,7 @@ t.test('SIGTERM with a handoff in flight: the webhook gets its 200, then the pro
 })
 
 t.test('a handoff outlasting SHUTDOWN_GRACE_MS: the process exits 1 when the grace period runs out', async t => {
-  const { sim, putArrived } = await slowHandoff(t, 5000)
+  const { sim, putArrived } = await slowTransfer(t, 5000)
   const server = await startServer(t, env(sim.url, { SHUTDOWN_GRACE_MS: '300' }))
   const answer = postSigned(server.url, messagingEvent(newConversationId(), 0.1)).catch((err: Error) => err)
   await putArrived
