@@ -1,7 +1,9 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import pino from 'pino'
-import { REDACT_PATHS } from '../src/logger.js'
+import { LOG_MAX_WRITE, REDACT_PATHS, createLogger } from '../src/logger.js'
 import { signature } from '../src/webhook-signature.js'
 import {
   ADMIN_TOKEN, BOT_CONNECTOR_HEADER, BOT_CONNECTOR_SECRET, CLIENT_SECRET, SESSION_SECRET, WEBHOOK_SECRET, botTurn, buildWithBot, buildWithSimulator,
@@ -18,6 +20,23 @@ function capture (): { lines: Array<Record<string, unknown>>, text: () => string
     get lines () { return chunks.join('').split('\n').filter(Boolean).map(l => JSON.parse(l) as Record<string, unknown>) }
   }
 }
+
+t.test('the service logger writes every line whole, in order, lines longer than one write included', async t => {
+  const file = join(t.testdir(), 'service.log')
+  const logger = createLogger('info', file)
+  const long = 'x'.repeat(LOG_MAX_WRITE * 3)
+  // A burst: most lines queue behind a write in flight and go out in chunks of at most LOG_MAX_WRITE bytes.
+  for (let i = 0; i < 500; i++) logger.info({ i, text: i === 250 ? long : `line ${i}` }, 'burst')
+  // Written asynchronously: read until the last line is there (bounded), then check every line.
+  let text = ''
+  for (let tries = 0; tries < 100 && !text.includes('"i":499,'); tries++) {
+    await new Promise(resolve => setTimeout(resolve, 50))
+    text = await readFile(file, 'utf8')
+  }
+  const lines = text.split('\n').filter(Boolean).map(l => JSON.parse(l) as { i: number, text: string })
+  t.same(lines.map(l => l.i), Array.from({ length: 500 }, (_, i) => i))
+  t.equal(lines[250]?.text, long)
+})
 
 t.test('one structured decision line per webhook, with the request id', async t => {
   const log = capture()

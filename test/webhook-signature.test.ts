@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { parseSignature, signature, verifySignature } from '../src/webhook-signature.js'
+import { parseSignature, signature, signatureKey, signedContent, verifyDigest, verifySignature } from '../src/webhook-signature.js'
 import { WEBHOOK_SECRET, buildWithSimulator, messagingEvent, newConversationId, routingCalls } from './helper.js'
 import type { FastifyInstance } from 'fastify'
 
@@ -23,6 +23,21 @@ t.test('the digest is accepted in base64 (Genesys\' sample), base64url and hex',
   t.ok(verifySignature('k', body, signature('k', body, 'hex')))
   t.notOk(verifySignature('other', body, signature('k', body)), 'wrong secret')
   t.notOk(verifySignature('k', Buffer.from('{"a":2}'), signature('k', body)), 'tampered body')
+})
+
+t.test('the key made once at startup verifies the same bytes as the secret itself, with and without a timestamp', async t => {
+  const body = Buffer.from('{"a":1}')
+  const key = signatureKey('k')
+  for (const timestamp of [undefined, '1764201600']) {
+    const header = signature('k', signedContent(body, timestamp))
+    const claimed = parseSignature(header)
+    if (claimed === null) throw new Error('unparsed')
+    t.ok(verifyDigest(key, body, claimed, timestamp), `key, timestamp ${String(timestamp)}`)
+    t.ok(verifySignature(key, body, header, timestamp), `verifySignature with the key, timestamp ${String(timestamp)}`)
+    t.notOk(verifyDigest(signatureKey('other'), body, claimed, timestamp), 'another key')
+    t.notOk(verifyDigest(key, body, claimed, timestamp === undefined ? '1764201600' : undefined), 'timestamp added or left out')
+    t.notOk(verifyDigest(key, Buffer.from('{"a":2}'), claimed, timestamp), 'tampered body')
+  }
 })
 
 async function signedApp (t: Parameters<typeof buildWithSimulator>[0]): Promise<Awaited<ReturnType<typeof buildWithSimulator>>> {

@@ -6,13 +6,15 @@ import { assertUtf8 } from '../../src/media-type.js'
 import { safeEqual } from '../../src/safe-equal.js'
 import { errorResponses } from '../../src/schemas/errors.js'
 import { MessagingEventSchema, MessagingEventWithIdSchema, WebhookAnswerSchema } from '../../src/schemas/messaging.js'
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignature, timestampProblem, verifySignature } from '../../src/webhook-signature.js'
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignature, signatureKey, timestampProblem, verifyDigest } from '../../src/webhook-signature.js'
 import { outcomeFor } from '../request-log.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** a valid signature or shared secret was seen */
     webhookAuthenticated: boolean
+    /** the digest the signature header claims, parsed once on arrival (null: none or malformed) */
+    webhookDigest: Buffer | null
   }
 }
 
@@ -20,11 +22,13 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Two ways to authenticate: Genesys-style HMAC of the body (WEBHOOK_SECRET), or a shared secret in a
   // header (WEBHOOK_SHARED_SECRET) for callers that cannot sign, such as Genesys Data Actions.
   const secret = app.config.webhookSecret
+  const key = secret === null ? null : signatureKey(secret)
   const { toleranceSeconds, requireTimestamp, requireMessageId } = app.config.webhook
   const shared = app.config.webhookSharedSecret
   const open = secret === null && shared === null
   const { telemetry } = app
   app.decorateRequest('webhookAuthenticated', false)
+  app.decorateRequest('webhookDigest', null)
 
   const unauthenticated = (): HttpError => secret !== null
     ? new InvalidSignatureError(SIGNATURE_HEADER, shared?.header)
@@ -36,9 +40,10 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.removeAllContentTypeParsers()
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    if (secret !== null && !request.webhookAuthenticated) {
+    if (key !== null && !request.webhookAuthenticated) {
       const timestamp = request.headers[TIMESTAMP_HEADER] as string | undefined
-      if (!verifySignature(secret, body as Buffer, request.headers[SIGNATURE_HEADER], timestamp)) {
+      const claimed = request.webhookDigest
+      if (claimed === null || !verifyDigest(key, body as Buffer, claimed, timestamp)) {
         done(unauthenticated(), undefined)
         return
       }
@@ -60,7 +65,9 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new InvalidSharedSecretError(shared.header)
       }
     }
-    if (secret === null || parseSignature(request.headers[SIGNATURE_HEADER]) === null) throw unauthenticated()
+    if (secret === null) throw unauthenticated()
+    request.webhookDigest = parseSignature(request.headers[SIGNATURE_HEADER])
+    if (request.webhookDigest === null) throw unauthenticated()
     // A signed request outside the replay window is turned away before its body is read.
     const problem = timestampProblem(request.headers[TIMESTAMP_HEADER], Date.now(), toleranceSeconds, requireTimestamp)
     if (problem !== null) throw new InvalidTimestampError(problem)

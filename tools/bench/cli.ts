@@ -77,7 +77,7 @@ async function main (): Promise<void> {
   console.log(formatTable(results))
   if (opts.profile !== null) {
     for (const dir of readdirSync(opts.profile)) {
-      console.log(`\nCPU self time, ${dir} service:`)
+      console.log(`\nCPU self time (share of busy time), ${dir} service:`)
       for (const line of topSelfTime(join(opts.profile, dir))) console.log(line)
     }
   }

@@ -8,7 +8,10 @@ interface CpuProfile {
   timeDeltas: number[]
 }
 
-/** Self time per function across the profiles in dir: the top entries, as "percent function (file:line)". */
+/**
+ * Self time per function across the profiles in dir, as a share of the time the process was busy (V8's
+ * "(idle)" samples left out: waiting for the network is not a cost): the top entries, as "percent function (file:line)".
+ */
 export function topSelfTime (dir: string, limit = 15): string[] {
   const totals = new Map<string, number>()
   let all = 0
@@ -17,7 +20,7 @@ export function topSelfTime (dir: string, limit = 15): string[] {
     const byId = new Map(profile.nodes.map(n => [n.id, n]))
     profile.samples.forEach((id, i) => {
       const node = byId.get(id)
-      if (node === undefined) return
+      if (node === undefined || node.callFrame.functionName === '(idle)') return
       const { functionName, url, lineNumber } = node.callFrame
       const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|plugins|tools)\//, '$1/')
       const key = `${functionName === '' ? '(anonymous)' : functionName} (${where}:${lineNumber + 1})`
