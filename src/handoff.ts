@@ -95,6 +95,11 @@ export class HandoffService {
     return released.filter(Boolean).length
   }
 
+  /** The store just answered: completions it could not take before are recorded now, not after their backoff. */
+  storeAnswered (): void {
+    this.unrecorded.nudge()
+  }
+
   /** the live escalation policy */
   get policy (): Policy {
     return this.opts.policy.live
@@ -106,6 +111,7 @@ export class HandoffService {
     const { conversationId } = event
     // The append answers with the newest entries too: the policy's history without a second read.
     const appended = await this.opts.store.append(conversationId, toEntry(event, this.now(), this.opts.storeRawText === true), this.opts.policy.window + 1)
+    this.storeAnswered()
     const outcome = await this.respond(event, appended, ctx, opts)
     return appended.duplicate ? { ...outcome, duplicate: true } : outcome
   }

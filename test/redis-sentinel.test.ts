@@ -103,6 +103,11 @@ t.test('the master killed during traffic: a replica is promoted, no accepted eve
     const sent = await deliver(b, messagingEvent(id, 0.2, { text: 'm4', messageId: `${id}-4` }), Date.now() + 20_000)
     t.ok(['handoff_initiated', 'handed_off'].includes(sent.status), `answered ${sent.status}`)
   }))
-  for (const id of ids) t.equal((await snapshot(b, id)).handoff.state, 'done')
+  // Recorded in the background (each instance's memory, nudged by the store answering again): soon, not at once.
+  for (const id of ids) {
+    let state = ''
+    await eventually(async () => { state = (await snapshot(b, id)).handoff.state; return state === 'done' }, 10_000, `${id} recorded as done (${state})`)
+  }
+  t.pass('every handoff recorded as done')
   t.equal(transferCalls(sim).length, ids.length, 'still one transfer per conversation')
 })

@@ -137,3 +137,28 @@ t.test('a completion kept past its retention is dropped with an error', async t 
   t.equal(pending.size, 0)
   t.match(errors, [/could not be recorded in time and is dropped/])
 })
+
+t.test('the store back after a long outage: an unrecorded completion lands at once (readiness or the next event), not after its backed-off retry', async t => {
+  let now = 1_000_000
+  const redis = await privateRedis(t, { start: false })
+  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix: 'nudge:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
+  t.teardown(async () => { await store.close() })
+  await store.connect()
+  const pending = new PendingCompletions({ store, minDelayMs: 250, maxDelayMs: 30_000, maxAgeMs: 600_000, now: () => now, random: () => 1 })
+  t.teardown(async () => { await pending.close() })
+  pending.add('c1', 'claim', { queueId: 'q' })
+  // A long outage: every due retry fails and the next one is pushed out to the 30 s cap.
+  for (let i = 0; i < 10; i++) {
+    now += 30_000
+    await pending.flush()
+  }
+  t.equal(pending.size, 1, 'still unrecorded while the store is away')
+  await redis.start()
+  await eventually(async () => await store.ping().then(() => true, () => false), 10_000, 'the store answering')
+  // Nothing is due for up to 30 s: a plain flush leaves it, a nudge from a successful store call records it.
+  await pending.flush()
+  t.equal(pending.size, 1, 'the backed-off retry is not due yet')
+  pending.nudge()
+  await eventually(async () => pending.size === 0, 5000, 'recorded once nudged')
+  t.equal((await store.get('c1'))?.handoff.state, 'done')
+})

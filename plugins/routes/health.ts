@@ -49,6 +49,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     try {
       await app.historyStore.ping()
+      app.handoff.storeAnswered()
       request.outcome = 'ready'
       return { status: 'ready', ...genesys }
     } catch (err) {

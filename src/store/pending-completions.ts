@@ -46,6 +46,7 @@ export class PendingCompletions {
   private timer: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
   private closed = false
+  private nudgedAt = -Infinity
 
   constructor (opts: PendingCompletionsOptions) {
     this.opts = { ...DEFAULTS, ...opts }
@@ -76,6 +77,20 @@ export class PendingCompletions {
       this.opts.log?.error({ conversationId: oldest }, 'unrecorded handoff completion dropped (too many pending); a later event may hand it off again')
     }
     this.published()
+    this.schedule()
+  }
+
+  /**
+   * The store just answered (an append, a readiness ping): every completion becomes due now instead of after
+   * its backed-off wait, so a long outage does not leave them unrecorded for up to maxDelayMs after it ends.
+   * At most once per minDelayMs, so a busy instance does not retry on every event.
+   */
+  nudge (): void {
+    if (this.closed || this.pending.size === 0) return
+    const now = this.now()
+    if (now - this.nudgedAt < this.opts.minDelayMs) return
+    this.nudgedAt = now
+    for (const entry of this.pending.values()) entry.dueAt = Math.min(entry.dueAt, now)
     this.schedule()
   }
 
