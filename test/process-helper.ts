@@ -13,7 +13,8 @@ export interface Server {
   child: ChildProcess
   url: string
   lines: Array<Record<string, unknown>>
-  waitForLog: (msg: string) => Promise<Record<string, unknown>>
+  /** the first line whose message starts with msg (and that `match` accepts), logged already or to come */
+  waitForLog: (msg: string, match?: (line: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>
   exited: Promise<number | null>
 }
 
@@ -34,7 +35,9 @@ export async function startServer (t: Teardown, env: Record<string, string>, opt
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const lines: Array<Record<string, unknown>> = []
-  const waiters: Array<{ msg: string, resolve: (line: Record<string, unknown>) => void }> = []
+  type Waiter = { msg: string, match: (line: Record<string, unknown>) => boolean, resolve: (line: Record<string, unknown>) => void }
+  const waiters: Waiter[] = []
+  const wanted = (line: Record<string, unknown>, w: Pick<Waiter, 'msg' | 'match'>): boolean => String(line.msg).startsWith(w.msg) && w.match(line)
   let buffered = ''
   let stderr = ''
   child.stderr?.on('data', (chunk) => { stderr += String(chunk) })
@@ -46,16 +49,17 @@ export async function startServer (t: Teardown, env: Record<string, string>, opt
       if (part.trim() === '') continue
       const line = JSON.parse(part) as Record<string, unknown>
       lines.push(line)
-      for (const w of waiters.filter(w => String(line.msg).startsWith(w.msg))) w.resolve(line)
+      for (const w of waiters.filter(w => wanted(line, w))) w.resolve(line)
     }
   })
-  const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
+  // 'close', not 'exit': by then every line the process wrote has been read.
+  const exited = new Promise<number | null>(resolve => child.on('close', code => { resolve(code) }))
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const waitForLog = async (msg: string): Promise<Record<string, unknown>> => {
-    const seen = lines.find(l => String(l.msg).startsWith(msg))
+  const waitForLog = async (msg: string, match: (line: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> => {
+    const seen = lines.find(l => wanted(l, { msg, match }))
     if (seen !== undefined) return seen
     return await new Promise((resolve, reject) => {
-      waiters.push({ msg, resolve })
+      waiters.push({ msg, match, resolve })
       exited.then(code => { reject(new Error(`server exited (${String(code)}) before logging "${msg}": ${stderr}`)) }, reject)
     })
   }
