@@ -10,7 +10,7 @@ import type { BenchResults } from '../../tools/bench/types.js'
 
 const run = promisify(execFile)
 
-// Seven server processes start and stop in this one test: allow for a slow, busy machine.
+// Eight server processes start and stop in this one test: allow for a slow, busy machine.
 t.setTimeout(180_000)
 
 t.test('a short bench run produces a table and complete JSON results', async t => {
@@ -29,11 +29,14 @@ t.test('a short bench run produces a table and complete JSON results', async t =
   t.match(stdout, /^ {2}(ok {2}|miss) continue req\/s ÷ bare Fastify req\/s: \d+(\.\d+)?× \(\d+ \/ \d+\) \(target ≥ 0\.6×\)$/m)
   t.match(stdout, /^ {2}(ok {2}|miss) handoff CPU\/req ÷ continue CPU\/req: \d+(\.\d+)?× .*\(target ≤ 4×\)$/m)
   t.match(stdout, /^ {2}(ok {2}|miss) continue p99 ÷ bare Fastify p99 at 4 connections: \d+(\.\d+)?× .*\(target ≤ 2×\)$/m)
+  // What the targets leave room for: the contract alone on Fastify, and the service's own cost above it.
+  t.match(stdout, /^context: floor ÷ bare Fastify: req\/s \d+(\.\d+)?×, CPU\/req \d+(\.\d+)?× /m)
+  t.match(stdout, /^context: continue ÷ floor: req\/s \d+(\.\d+)?×, CPU\/req \d+(\.\d+)?× /m)
 
   const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults
   t.equal(results.machine.cores > 0, true)
   const names = results.load.map(l => l.name)
-  for (const name of ['bare node:http (ceiling)', 'bare Fastify (reference)', 'continue (embedded)', 'handoff (embedded)']) {
+  for (const name of ['bare node:http (ceiling)', 'bare Fastify (reference)', 'floor (Fastify + contract)', 'continue (embedded)', 'handoff (embedded)']) {
     t.ok(names.includes(name), `has ${name}`)
   }
   // The Redis rows run when a Redis answers on 127.0.0.1:6379; then their ratio is checked too, else a note says why not.

@@ -20,7 +20,7 @@ const HELP = `npm run bench -- [flags]
   --burst N          concurrent first handoffs in the cold burst (default 1000)
   --conversations N  conversations for the memory figure (default 100000)
   --events N         events per conversation for the memory figure (default 10)
-  --only LIST        comma list of: bare,fastify,continue,handoff,redis,burst,memory (default all)
+  --only LIST        comma list of: bare,fastify,floor,continue,handoff,redis,burst,memory (default all)
   --log-level L      service log level (default info, the target's condition; others are for comparison)
   --profile DIR      write a V8 CPU profile of each server process to DIR (slower; figures not comparable)
   --out FILE         JSON results (default bench-results.json)`
@@ -37,7 +37,7 @@ function parseOptions (argv: string[]): BenchOptions | null {
       burst: { type: 'string', default: '1000' },
       conversations: { type: 'string', default: '100000' },
       events: { type: 'string', default: '10' },
-      only: { type: 'string', default: 'bare,fastify,continue,handoff,redis,burst,memory' },
+      only: { type: 'string', default: 'bare,fastify,floor,continue,handoff,redis,burst,memory' },
       profile: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       out: { type: 'string', default: 'bench-results.json' },

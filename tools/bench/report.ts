@@ -78,6 +78,27 @@ export function checkTargets (r: Pick<BenchResults, 'load' | 'burst' | 'memory'>
   return checks
 }
 
+/**
+ * What the targets leave room for: the floor (Fastify doing only what the webhook's contract requires, floor.ts)
+ * as a share of bare Fastify, and the continue path as a share of the floor (the service's own cost).
+ */
+export function contextLines (load: LoadResult[]): string[] {
+  const find = (path: LoadResult['path']): LoadResult | undefined => load.find(l => l.path === path)
+  const fastify = find('reference')
+  const floor = find('floor')
+  const cont = load.find(l => l.name === 'continue (embedded)')
+  const lines: string[] = []
+  if (fastify !== undefined && floor !== undefined) {
+    lines.push(`floor ÷ bare Fastify: req/s ${ratio(floor.reqPerSec, fastify.reqPerSec) ?? '-'}×, CPU/req ${ratio(floor.cpuMicrosPerReq, fastify.cpuMicrosPerReq) ?? '-'}× ` +
+      '(the contract alone: HMAC, schemas, one log line)')
+  }
+  if (floor !== undefined && cont !== undefined) {
+    lines.push(`continue ÷ floor: req/s ${ratio(cont.reqPerSec, floor.reqPerSec) ?? '-'}×, CPU/req ${ratio(cont.cpuMicrosPerReq, floor.cpuMicrosPerReq) ?? '-'}× ` +
+      '(the service\'s own work: store, decision, audit trail, metrics, decision line, hooks)')
+  }
+  return lines
+}
+
 function table (rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map(row => (row[i] ?? '').length))) ?? []
   const line = (row: string[]): string => '| ' + row.map((cell, i) => i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)).join(' | ') + ' |'
@@ -105,6 +126,7 @@ export function formatTable (r: BenchResults): string {
   out.push('')
   out.push('targets:')
   for (const t of r.targets) out.push(`  ${t.ok ? 'ok  ' : 'miss'} ${t.name}: ${t.value} (target ${t.target})`)
+  for (const line of contextLines(r.load)) out.push(`context: ${line}`)
   for (const n of r.notes) out.push(`note: ${n}`)
   out.push(`machine: ${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGb} GB, Node ${r.machine.node}, ${r.machine.os}`)
   return out.join('\n')

@@ -67,9 +67,10 @@ async function loadAndBurst (opts: BenchOptions, results: BenchResults): Promise
     }
     // Started side by side: each takes a few seconds to load on a busy machine.
     const needSim = want('continue') || want('handoff') || want('redis') || want('burst')
-    const [bare, fastify, sim] = await Promise.all([
+    const [bare, fastify, floor, sim] = await Promise.all([
       want('bare') ? start('bare', {}, profileArgs(opts.profile, 'bare')) : null,
       want('fastify') ? start('fastify', {}, profileArgs(opts.profile, 'fastify')) : null,
+      want('floor') ? start('floor', {}, profileArgs(opts.profile, 'floor')) : null,
       needSim ? start('simulator') : null
     ])
     const redis = sim !== null && want('redis') && await redisAnswers()
@@ -81,6 +82,7 @@ async function loadAndBurst (opts: BenchOptions, results: BenchResults): Promise
     ])
     if (bare !== null) add('bare node:http (ceiling)', 'ceiling', 'none', bare, null, continueBody)
     if (fastify !== null) add('bare Fastify (reference)', 'reference', 'none', fastify, null, continueBody)
+    if (floor !== null) add('floor (Fastify + contract)', 'floor', 'none', floor, null, continueBody)
     if (embedded !== null && want('continue')) add('continue (embedded)', 'continue', 'embedded', embedded, null, continueBody)
     if (embedded !== null && want('handoff')) add('handoff (embedded)', 'handoff', 'embedded', embedded, sim, handoffBodies())
     if (redisBacked !== null) {

@@ -17,7 +17,7 @@ export interface BenchOptions {
 
 export interface LoadResult {
   name: string
-  path: 'ceiling' | 'reference' | 'continue' | 'handoff'
+  path: 'ceiling' | 'reference' | 'floor' | 'continue' | 'handoff'
   store: 'none' | 'embedded' | 'redis'
   connections: number
   durationS: number

@@ -14,6 +14,7 @@ import { PolicyRuntime } from '../../src/policy/runtime.js'
 import type { HandoffStrategy } from '../../src/strategies/types.js'
 import { startSimulator } from '../simulator/app.js'
 import { BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_QUEUE_ID, type ParentMessage, type WorkerMessage } from './protocol.js'
+import { floorApp } from './floor.js'
 
 const BARE_BODY = JSON.stringify({
   status: 'bot_continuing',
@@ -67,6 +68,19 @@ async function fastify (): Promise<void> {
   const app = Fastify({ logger: false })
   const answer = JSON.parse(BARE_BODY) as unknown
   app.post('/webhook/messaging', async () => answer)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  onParent(async (message) => {
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
+    if (message.type === 'stop') { await app.close(); process.exit(0) }
+  })
+  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+}
+
+/** The required minimum on Fastify (floor.ts): what any service meeting the webhook's contract pays per request. */
+async function floor (): Promise<void> {
+  const app = await floorApp(createLogger('info', process.env.BENCH_LOG_FILE ?? '/dev/null'))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')
@@ -154,7 +168,7 @@ async function memory (): Promise<void> {
   process.disconnect()
 }
 
-const roles: Record<string, () => Promise<void>> = { bare, fastify, simulator, service, memory }
+const roles: Record<string, () => Promise<void>> = { bare, fastify, floor, simulator, service, memory }
 const role = roles[process.argv[2] ?? '']
 if (role === undefined) {
   console.error(`usage: worker.js ${Object.keys(roles).join('|')}`)
