@@ -87,8 +87,6 @@ export async function build (opts: BuildOptions = {}): Promise<FastifyInstance> 
 
   app.setNotFoundHandler(async (request) => { throw new RouteNotFoundError(request.method, (request.url.split('?')[0] ?? '').slice(0, 200)) })
 
-  app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id) })
-
   await app.register(configPlugin, { data: opts.env, dotenv: opts.dotenv ?? opts.env === undefined })
   trust = trustFunction(app.config.trustProxy)
   await app.register(connectionsPlugin)

@@ -39,18 +39,27 @@ export default fp(async (app) => {
     }
   })
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (closing) throw new ShuttingDownError(CLOSING_RETRY_AFTER_SECONDS)
+  // Callback-style hooks: they run on every request, and an async hook costs a promise and a microtask.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      done(new ShuttingDownError(CLOSING_RETRY_AFTER_SECONDS))
+      return
+    }
     receiving.add(request)
     // However the request ends (answered, 408, the client gone), it is not kept.
     reply.raw.once('close', () => { receiving.delete(request) })
+    done()
   })
   // The body has arrived: from here on it is work in flight, which close() waits for.
-  app.addHook('preValidation', async (request) => { receiving.delete(request) })
+  app.addHook('preValidation', (request, _reply, done) => {
+    receiving.delete(request)
+    done()
+  })
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // Its keep-alive connection would otherwise hold close() until it idles out.
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   app.addHook('preClose', async () => {
