@@ -93,7 +93,10 @@ function outcomeCode (outcome: string): number | string {
   return code === -1 ? outcome : code
 }
 
-/** Adds a decision to a trail (first whole, the rest as differences), keeping at most `max` (trimmed in batches: a new first one means re-encoding the rest). */
+/**
+ * Adds a decision to a trail (first whole, the rest as differences), keeping at most `max` (trimmed in batches: a
+ * new first one means re-encoding the rest). The same list unless trimmed.
+ */
 export function appendToTrail (trail: string[], decision: DecisionRecord, max: number): string[] {
   trail.push(trail.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(trail[0] as string)))
   if (trail.length <= max + Math.max(4, Math.ceil(max / 4))) return trail
