@@ -5,8 +5,8 @@
 // stored as its difference from the first: a typical bot turn costs a dozen characters. (One string for the
 // whole trail would hold less, but rewriting it on every decision leaves old-generation garbage that costs
 // more resident memory than it saves.)
-import { actionOf, explain, isPolicyRule } from '../policy/decision.js'
-import { RULES, type DecisionRecord } from '../schemas/decision.js'
+import { actionOf, explain } from '../policy/decision.js'
+import { RULES, type DecisionRecord, type PolicyRuleId } from '../schemas/decision.js'
 
 /** V8 returns long JSON as a tree of string parts, near twice the size; converting to a number flattens it. */
 export function flat (encoded: string): string {
@@ -33,12 +33,14 @@ export function decisionFields (encoded: string): Fields {
 
 /** One decision; with a base (the fields of an absolutely stored one), as its difference from the base. */
 export function encodeDecision (d: DecisionRecord, base?: Fields): string {
+  // RULES.indexOf once: -1 is a forced handoff's rule id, kept with its reason.
+  const policyRule = RULES.indexOf(d.ruleId as PolicyRuleId)
   const changed = <T>(value: T, baseValue: T | undefined): T | null => base !== undefined && value === baseValue ? null : value
   const fields: Fields = [
     Date.parse(d.at) - (base?.[0] ?? 0),
     d.turn - (base?.[1] ?? 0),
     d.input.confidence,
-    changed(isPolicyRule(d.ruleId) ? RULES.indexOf(d.ruleId) : d.ruleId, base?.[3] ?? undefined),
+    changed(policyRule === -1 ? d.ruleId : policyRule, base?.[3] ?? undefined),
     changed(outcomeCode(d.outcome), base?.[4] ?? undefined),
     changed(d.input.intent, base?.[5] ?? undefined),
     changed(d.input.event, base?.[6] ?? undefined),
@@ -49,7 +51,7 @@ export function encodeDecision (d: DecisionRecord, base?: Fields): string {
     d.duplicate === true ? 1 : null,
     d.evidence ?? null,
     d.shadow ?? null,
-    isPolicyRule(d.ruleId) ? null : d.reason
+    policyRule === -1 ? d.reason : null
   ]
   while (fields.length > 3 && fields[fields.length - 1] === null) fields.pop()
   return flat(JSON.stringify(fields).slice(1, -1))
@@ -93,7 +95,10 @@ function outcomeCode (outcome: string): number | string {
   return code === -1 ? outcome : code
 }
 
-/** Adds a decision to a trail (first whole, the rest as differences), keeping at most `max` (trimmed in batches: a new first one means re-encoding the rest). */
+/**
+ * Adds a decision to a trail (first whole, the rest as differences), keeping at most `max` (trimmed in batches: a
+ * new first one means re-encoding the rest). The same list unless trimmed.
+ */
 export function appendToTrail (trail: string[], decision: DecisionRecord, max: number): string[] {
   trail.push(trail.length === 0 ? encodeDecision(decision) : encodeDecision(decision, decisionFields(trail[0] as string)))
   if (trail.length <= max + Math.max(4, Math.ceil(max / 4))) return trail

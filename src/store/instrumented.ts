@@ -4,7 +4,7 @@
 import type { Telemetry } from '../telemetry.js'
 import type { HistoryStore } from './types.js'
 
-type Method = (...args: unknown[]) => Promise<unknown>
+type Method = (...args: unknown[]) => unknown
 
 export function instrumentStore (store: HistoryStore, telemetry: Telemetry): HistoryStore {
   // One wrapper per method, made on first use: no allocation per call on the webhook path.
@@ -16,13 +16,20 @@ export function instrumentStore (store: HistoryStore, telemetry: Telemetry): His
       const method = value as Method
       let wrapper = wrappers.get(method)
       if (wrapper === undefined) {
-        wrapper = async (...args: unknown[]) => {
+        const publish = (): void => { telemetry.publish('storeError', { operation: property }) }
+        // Not an async function: the caller gets the store's own promise, with the publish attached beside it
+        // (that branch settles without an error, so nothing is left unhandled), and no extra await.
+        wrapper = (...args: unknown[]) => {
+          let result: unknown
           try {
-            return await method.apply(target, args)
+            result = method.apply(target, args)
           } catch (err) {
-            telemetry.publish('storeError', { operation: property })
-            throw err
+            publish()
+            return Promise.reject(err)
           }
+          const promise = result instanceof Promise ? result : Promise.resolve(result)
+          promise.then(undefined, publish)
+          return promise
         }
         wrappers.set(method, wrapper)
       }

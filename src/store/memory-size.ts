@@ -32,8 +32,13 @@ export function markerBytes (messageId: string): number {
 export function trailBytes (trail: readonly string[] | undefined): number {
   if (trail === undefined) return 0
   let bytes = 48
-  for (const line of trail) bytes += stringBytes(line) + SLOT
+  for (const line of trail) bytes += trailLineBytes(line)
   return bytes
+}
+
+/** One line of a trail (what trailBytes adds for it). */
+export function trailLineBytes (line: string): number {
+  return stringBytes(line) + SLOT
 }
 
 /** Kept failures: each an object of four fields with its strings. */

@@ -15,7 +15,7 @@ import type { DecisionRecord } from '../schemas/decision.js'
 import { appendToTrail, flat, readTrail } from './compact.js'
 import { HandoffTable } from './memory-handoffs.js'
 import { MemorySessionStore } from './memory-sessions.js'
-import { RECORD_OVERHEAD, entryBytes, failureBytes, markerBytes, trailBytes } from './memory-size.js'
+import { RECORD_OVERHEAD, entryBytes, failureBytes, markerBytes, trailBytes, trailLineBytes } from './memory-size.js'
 
 interface ConversationRecord {
   /** compact entries (see encode): one string each instead of four objects keeps 100k conversations small */
@@ -154,8 +154,11 @@ export class MemoryHistoryStore implements HistoryStore {
   async recordDecision (conversationId: string, decision: DecisionRecord): Promise<void> {
     const record = this.record(conversationId)
     if (record === undefined || this.maxDecisions === 0) return
-    record.decisions = appendToTrail(record.decisions ?? [], decision, this.maxDecisions)
-    record.trailBytes = trailBytes(record.decisions)
+    const trail = record.decisions ?? []
+    const kept = appendToTrail(trail, decision, this.maxDecisions)
+    // Grown by one line unless trimmed (a new list): that line counted alone rather than every line measured again.
+    record.trailBytes = kept === record.decisions ? record.trailBytes + trailLineBytes(kept[kept.length - 1] as string) : trailBytes(kept)
+    record.decisions = kept
     this.resize(conversationId, record)
   }
 
