@@ -20,7 +20,12 @@ export interface TransportOptions {
 export interface SendOptions {
   operation: string
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-  url: string
+  /** scheme, host and port (endpoint.ts splits a base URL once) */
+  origin: string
+  /** path and query on the origin */
+  path: string
+  /** the path templated without ids (e.g. /api/v2/conversations/messages/{id}): the metric label */
+  endpoint: string
   headers: Record<string, string>
   body?: string
   /** POST is retried only where it is safe to repeat */
@@ -62,6 +67,7 @@ export function createDispatcher (opts: Pick<TransportOptions, 'dispatcher' | 'm
 }
 
 const IDEMPOTENT = ['GET', 'PUT', 'PATCH', 'DELETE']
+const IDEMPOTENT_AND_POST = [...IDEMPOTENT, 'POST']
 
 export class GenesysTransport {
   private readonly dispatcher: Dispatcher
@@ -83,7 +89,7 @@ export class GenesysTransport {
     const timeout = Math.min(this.opts.requestTimeoutMs, remaining)
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers }
     if (ctx.requestId !== undefined) headers['inin-correlation-id'] = ctx.requestId
-    const methods = req.retry !== undefined ? [req.method] : req.retryPost === true ? [...IDEMPOTENT, 'POST'] : IDEMPOTENT
+    const methods = req.retry !== undefined ? [req.method] : req.retryPost === true ? IDEMPOTENT_AND_POST : IDEMPOTENT
     const { telemetry } = this.opts
     const retry = retryOptions({
       maxRetries: this.opts.maxRetries,
@@ -98,7 +104,6 @@ export class GenesysTransport {
         ctx.onRetry?.({ ...e, operation: req.operation })
       }
     })
-    const url = new URL(req.url)
     // Not AbortSignal.timeout: its timer would outlive the call by the whole deadline, one per handoff.
     const deadline = new AbortController()
     const timer = setTimeout(() => { deadline.abort(new DOMException('handoff deadline exceeded', 'TimeoutError')) }, remaining)
@@ -107,8 +112,8 @@ export class GenesysTransport {
     ctx.signal?.addEventListener('abort', cancel, { once: true })
     try {
       const res = await this.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
+        origin: req.origin,
+        path: req.path,
         method: req.method,
         headers,
         body: req.body,
@@ -118,10 +123,10 @@ export class GenesysTransport {
         retryOptions: retry
       } as Dispatcher.RequestOptions)
       const result = { status: res.statusCode, headers: res.headers, body: await res.body.text() }
-      telemetry?.publish('genesysCall', { operation: req.operation, method: req.method, url: req.url, status: result.status })
+      telemetry?.publish('genesysCall', { operation: req.operation, method: req.method, endpoint: req.endpoint, status: result.status })
       return result
     } catch (err) {
-      telemetry?.publish('genesysCall', { operation: req.operation, method: req.method, url: req.url, status: failedStatus(err) })
+      telemetry?.publish('genesysCall', { operation: req.operation, method: req.method, endpoint: req.endpoint, status: failedStatus(err) })
       throw transportError(req.operation, err, this.now())
     } finally {
       clearTimeout(timer)
