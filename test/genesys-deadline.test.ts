@@ -44,3 +44,20 @@ t.test('a call answered in time stops its deadline timer', async t => {
   await new Promise(resolve => setTimeout(resolve, 250))
   t.equal(signals[0]?.aborted, false, 'nothing is left to fire once the call is over')
 })
+
+t.test("the caller's signal cancels a call under way, and one already aborted at once", async t => {
+  const { http, mock } = setup(t)
+  mock.get(ORIGIN).intercept({ path: '/slow', method: 'GET' }).reply(200, '{}').delay(1000)
+  const cancel = new AbortController()
+  const call = http.send({ operation: 'slow call', method: 'GET', origin: ORIGIN, path: '/slow', endpoint: '/slow', headers: {} }, { deadline: Date.now() + 5000, signal: cancel.signal })
+  cancel.abort()
+  const err = await call.then(() => null, (e: unknown) => e)
+  t.type(err, GenesysUnavailableError, 'not answered although Genesys would have, in time')
+  t.match((err as Error).message, /slow call failed/)
+
+  mock.get(ORIGIN).intercept({ path: '/never', method: 'GET' }).reply(200, '{}')
+  const aborted = new AbortController()
+  aborted.abort()
+  await t.rejects(http.send({ operation: 'never', method: 'GET', origin: ORIGIN, path: '/never', endpoint: '/never', headers: {} }, { deadline: Date.now() + 5000, signal: aborted.signal }),
+    GenesysUnavailableError, 'not answered although Genesys would have at once')
+})
