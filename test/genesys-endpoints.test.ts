@@ -45,18 +45,20 @@ t.test('every Genesys call goes to its path under the base URL and is labelled w
   const base = '/proxy/org-1234/api/v2'
   expect(API, 'PUT', `${base}/conversations/messaging/${CONVERSATION}`, {})
   expect(API, 'GET', `${base}/conversations/messages/${CONVERSATION}`, { id: CONVERSATION, participants: [] })
-  expect(API, 'PATCH', `${base}/conversations/messages/${CONVERSATION}/participants/${PARTICIPANT}/attributes`, {})
+  expect(API, 'PATCH', `${base}/conversations/messages/${CONVERSATION}/participants/${PARTICIPANT}/attributes`, { attributes: { 'handoff.reason': 'x' } })
   expect(API, 'POST', `${base}/conversations/${CONVERSATION}/participants/${PARTICIPANT}/replace/queue`, {})
   expect(API, 'GET', `${base}/routing/queues/${QUEUE}`, { id: QUEUE, name: 'Support' })
   expect(API, 'PATCH', `${base}/routing/conversations/${CONVERSATION}`, {})
 
   const ctx = { deadline: Date.now() + 5000 }
-  await client.updateRoutingMetadata(CONVERSATION, { queue: { id: QUEUE }, skills: [] }, ctx)
-  await client.getMessageConversation(CONVERSATION, ctx)
-  await client.updateParticipantAttributes(CONVERSATION, PARTICIPANT, { 'handoff.reason': 'x' }, ctx)
-  await client.replaceParticipantWithQueue(CONVERSATION, PARTICIPANT, QUEUE, ctx)
-  await client.getQueue(QUEUE, ctx)
-  await client.updateRoutingConversation(CONVERSATION, { priority: 1 }, ctx)
+  const writes = [await client.updateRoutingMetadata(CONVERSATION, { queue: { id: QUEUE }, skills: [] }, ctx)]
+  t.same((await client.getMessageConversation(CONVERSATION, ctx)).body, { id: CONVERSATION, participants: [] }, 'a read answers the body, parsed')
+  writes.push(await client.updateParticipantAttributes(CONVERSATION, PARTICIPANT, { 'handoff.reason': 'x' }, ctx))
+  writes.push(await client.replaceParticipantWithQueue(CONVERSATION, PARTICIPANT, QUEUE, ctx))
+  t.same((await client.getQueue(QUEUE, ctx)).queue, { id: QUEUE, name: 'Support' })
+  writes.push(await client.updateRoutingConversation(CONVERSATION, { priority: 1 }, ctx))
+  // Nothing reads what a write echoes (e.g. the attributes after the update): it is not parsed.
+  t.same(writes.map(w => Object.keys(w).sort()), Array(4).fill(['correlationId', 'status']), 'a write answers its status, not its body')
 
   t.same(agent.pendingInterceptors(), [], 'each call went to its path')
   t.same(calls.map(c => c.endpoint), sent.map(endpointTemplate), 'labelled as the URL it went to, templated')
