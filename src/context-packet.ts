@@ -6,6 +6,16 @@ import type { Decision } from './schemas/decision.js'
 import type { HistoryEntry } from './store/types.js'
 
 export const PACKET_PREFIX = 'handoff.'
+// The attribute names, made once rather than per packet.
+const REASON = `${PACKET_PREFIX}reason`
+const RULE = `${PACKET_PREFIX}rule`
+const INTENT = `${PACKET_PREFIX}intent`
+const CONFIDENCE = `${PACKET_PREFIX}confidence`
+const TURN_COUNT = `${PACKET_PREFIX}turnCount`
+const AT = `${PACKET_PREFIX}at`
+const TRAJECTORY = `${PACKET_PREFIX}confidenceTrajectory`
+const TRANSCRIPT = `${PACKET_PREFIX}transcript`
+const TRUNCATED = `${PACKET_PREFIX}truncated`
 const ELLIPSIS = '…'
 
 export interface ContextPacketInput {
@@ -51,7 +61,7 @@ export function truncate (text: string, max: number): string {
 
 function size (attributes: Record<string, string>): number {
   let total = 0
-  for (const [key, value] of Object.entries(attributes)) total += key.length + value.length
+  for (const key in attributes) total += key.length + (attributes[key] ?? '').length
   return total
 }
 
@@ -68,34 +78,30 @@ export function buildContextPacket (input: ContextPacketInput, opts: ContextPack
   const clean = (text: string): string => truncate(opts.redact ? maskSensitive(text) : text, opts.maxValueChars)
   const { decision, history } = input
   const recent = opts.maxEvents === 0 ? [] : history.slice(-opts.maxEvents)
-  const packet: Record<string, string> = {
-    [`${PACKET_PREFIX}reason`]: clean(decision.reason),
-    [`${PACKET_PREFIX}rule`]: clean(`${decision.rule} (threshold ${decision.threshold})`),
-    [`${PACKET_PREFIX}intent`]: clean(decision.intent),
-    [`${PACKET_PREFIX}confidence`]: String(decision.confidence),
-    [`${PACKET_PREFIX}turnCount`]: String(history.length),
-    [`${PACKET_PREFIX}at`]: input.at
-  }
+  const packet: Record<string, string> = {}
+  packet[REASON] = clean(decision.reason)
+  packet[RULE] = clean(`${decision.rule} (threshold ${decision.threshold})`)
+  packet[INTENT] = clean(decision.intent)
+  packet[CONFIDENCE] = String(decision.confidence)
+  packet[TURN_COUNT] = String(history.length)
+  packet[AT] = input.at
   let truncated = false
   const budget = (): number => opts.maxTotalChars - size(packet)
 
-  const trajectoryKey = `${PACKET_PREFIX}confidenceTrajectory`
   const trajectory = recent.map(e => String(e.intent.confidence)).join(' > ')
   if (trajectory !== '') {
     // Keep the newest values when it must be cut.
-    const room = Math.min(opts.maxValueChars, budget() - trajectoryKey.length)
-    if (room >= trajectory.length) packet[trajectoryKey] = trajectory
+    const room = Math.min(opts.maxValueChars, budget() - TRAJECTORY.length)
+    if (room >= trajectory.length) packet[TRAJECTORY] = trajectory
     else if (room > ELLIPSIS.length + 4) {
-      packet[trajectoryKey] = ELLIPSIS + trajectory.slice(trajectory.length - room + ELLIPSIS.length)
+      packet[TRAJECTORY] = ELLIPSIS + trajectory.slice(trajectory.length - room + ELLIPSIS.length)
       truncated = true
     } else truncated = true
   }
 
-  const transcriptKey = `${PACKET_PREFIX}transcript`
-  const markerKey = `${PACKET_PREFIX}truncated`
-  const reserve = markerKey.length + 'true'.length
+  const reserve = TRUNCATED.length + 'true'.length
   const lines = recent.map(e => truncate(opts.redact ? maskSensitive(transcriptLine(e)) : transcriptLine(e), opts.maxValueChars))
-  const room = Math.min(opts.maxValueChars, budget() - transcriptKey.length - reserve)
+  const room = Math.min(opts.maxValueChars, budget() - TRANSCRIPT.length - reserve)
   let kept = lines.slice()
   while (kept.length > 0 && kept.join('\n').length > room) kept = kept.slice(1)
   if (kept.length < lines.length || lines.some(l => l.endsWith(ELLIPSIS))) truncated = true
@@ -103,8 +109,8 @@ export function buildContextPacket (input: ContextPacketInput, opts: ContextPack
     // Not even the newest line fits whole: keep its start.
     kept = [truncate(lines[lines.length - 1] ?? '', room)]
   }
-  if (kept.length > 0) packet[transcriptKey] = kept.join('\n')
-  if (truncated || size(packet) + reserve > opts.maxTotalChars) packet[markerKey] = 'true'
+  if (kept.length > 0) packet[TRANSCRIPT] = kept.join('\n')
+  if (truncated || size(packet) + reserve > opts.maxTotalChars) packet[TRUNCATED] = 'true'
   return shrinkToFit(packet, opts.maxTotalChars)
 }
 

@@ -13,21 +13,9 @@ export interface MetricsOptions {
 
 export const OTHER = 'other'
 const MAX_LABEL_LENGTH = 64
-const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** The URL's path with id segments replaced by `{id}` (UUIDs, numbers, anything not a plain word). */
-export function endpointTemplate (url: string): string {
-  let path: string
-  try {
-    path = new URL(url).pathname
-  } catch {
-    return 'unknown'
-  }
-  return path.split('/').map(segment =>
-    segment === '' || (/^[a-z][a-z0-9_.]*$/i.test(segment) && !UUID_SEGMENT.test(segment) && !/\d{3,}/.test(segment))
-      ? segment
-      : '{id}').join('/')
-}
+// Genesys calls name their endpoint template themselves; this is kept for whoever has only a URL.
+export { endpointTemplate } from './genesys/endpoint.js'
 
 export class ServiceMetrics {
   readonly registry = new Registry()
@@ -158,8 +146,8 @@ export class ServiceMetrics {
     telemetry.subscribe('policyReload', ({ role, result }) => { this.policyReloads.inc({ role, result }) })
     telemetry.subscribe('handoff', ({ outcome, durationMs }) => { this.handoffSeconds.observe({ outcome }, durationMs / 1000) })
     telemetry.subscribe('handoffWarning', () => { this.handoffWarnings.inc() })
-    telemetry.subscribe('genesysCall', ({ method, url, status }) => {
-      this.genesysRequests.inc({ method, endpoint: endpointTemplate(url), status: String(status) })
+    telemetry.subscribe('genesysCall', ({ method, endpoint, status }) => {
+      this.genesysRequests.inc({ method, endpoint, status: String(status) })
     })
     telemetry.subscribe('genesysRetry', ({ operation, reason }) => { this.genesysRetries.inc({ operation: bounded(operation), reason: bounded(reason) }) })
     telemetry.subscribe('tokenFetch', () => { this.tokenFetches.inc() })

@@ -16,8 +16,8 @@ export interface TelemetryEvents {
   handoff: { outcome: 'success' | 'failure' | 'transfer_outcome_unknown' | 'conversation_ended', durationMs: number }
   /** a handoff stands but something went wrong (e.g. the routing update after the transfer) */
   handoffWarning: { warning: string }
-  /** a Genesys call ended (after its retries) with this status, or why there was none */
-  genesysCall: { operation: string, method: string, url: string, status: number | 'error' | 'timeout' }
+  /** a Genesys call ended (after its retries) with this status, or why there was none; endpoint: its path templated without ids */
+  genesysCall: { operation: string, method: string, endpoint: string, status: number | 'error' | 'timeout' }
   /** a Genesys call is being retried */
   genesysRetry: { operation: string, reason: string }
   /** an OAuth token was requested from Genesys */

@@ -24,7 +24,7 @@ for (const status of [500, 408]) {
       const pool = agent.get(ORIGIN)
       pool.intercept({ path: '/x', method }).reply(status, { code: 'internal.server.error' })
       pool.intercept({ path: '/x', method }).reply(200, { ok: true })
-      const res = await http.send({ operation: 'x', method, url: `${ORIGIN}/x`, headers: {}, body: method === 'GET' ? undefined : '{}' }, { deadline: Date.now() + 5000 })
+      const res = await http.send({ operation: 'x', method, origin: ORIGIN, path: '/x', endpoint: '/x', headers: {}, body: method === 'GET' ? undefined : '{}' }, { deadline: Date.now() + 5000 })
       t.equal(res.status, 200)
       agent.assertNoPendingInterceptors()
     })

@@ -73,7 +73,7 @@ t.test('Retry-After as an HTTP date is honoured (MockAgent)', async t => {
   pool.intercept({ path: '/x', method: 'GET' }).reply(429, '', { headers: { 'retry-after': when } })
   pool.intercept({ path: '/x', method: 'GET' }).reply(200, 'ok')
   const started = Date.now()
-  const res = await http.send({ operation: 'get x', method: 'GET', url: 'http://api.genesys.test/x', headers: {} }, { deadline: Date.now() + 10_000 })
+  const res = await http.send({ operation: 'get x', method: 'GET', origin: 'http://api.genesys.test', path: '/x', endpoint: '/x', headers: {} }, { deadline: Date.now() + 10_000 })
   t.equal(res.status, 200)
   t.ok(Date.now() - started >= 400, 'waited for the date (second resolution)')
   agent.assertNoPendingInterceptors()

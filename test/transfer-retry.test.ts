@@ -18,7 +18,7 @@ function setup (t: { teardown: (fn: () => unknown) => void }): { agent: MockAgen
 }
 
 const send = async (http: GenesysTransport): Promise<{ status: number }> => await http.send({
-  operation: 'transfer to queue', method: 'POST', url: ORIGIN + PATH, headers: { 'content-type': 'application/json' }, body: '{"queueId":"q"}', retry: TRANSFER_RETRY
+  operation: 'transfer to queue', method: 'POST', origin: ORIGIN, path: PATH, endpoint: PATH, headers: { 'content-type': 'application/json' }, body: '{"queueId":"q"}', retry: TRANSFER_RETRY
 }, { deadline: Date.now() + 5000 })
 
 t.test('429 is retried for the transfer POST', async t => {
@@ -86,6 +86,6 @@ t.test('other calls keep the default policy (PUT retried on 503)', async t => {
   const pool = agent.get(ORIGIN)
   pool.intercept({ path: '/x', method: 'PUT' }).reply(503, {})
   pool.intercept({ path: '/x', method: 'PUT' }).reply(200, {})
-  const res = await http.send({ operation: 'x', method: 'PUT', url: ORIGIN + '/x', headers: {}, body: '{}' }, { deadline: Date.now() + 5000 })
+  const res = await http.send({ operation: 'x', method: 'PUT', origin: ORIGIN, path: '/x', endpoint: '/x', headers: {}, body: '{}' }, { deadline: Date.now() + 5000 })
   t.equal(res.status, 200)
 })

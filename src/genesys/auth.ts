@@ -2,6 +2,7 @@
 // single-flight so a burst of cold handoffs makes one token request.
 import type { GenesysTransport, SendContext } from './transport.js'
 import { GenesysUnavailableError, answerError } from './errors.js'
+import { baseUrl } from './endpoint.js'
 import type { Telemetry } from '../telemetry.js'
 
 export interface GenesysAuthOptions {
@@ -22,6 +23,7 @@ interface CachedToken {
 }
 
 export const TOKEN_OPERATION = 'token request'
+const TOKEN_PATH = '/oauth/token'
 
 export class GenesysAuth {
   /** token requests sent to Genesys by this instance */
@@ -29,6 +31,7 @@ export class GenesysAuth {
   private readonly opts: GenesysAuthOptions
   private readonly now: () => number
   private readonly basic: string
+  private readonly login: { origin: string, path: string, endpoint: string }
   private cached: CachedToken | null = null
   private inflight: Promise<string> | null = null
 
@@ -36,6 +39,8 @@ export class GenesysAuth {
     this.opts = opts
     this.now = opts.now ?? Date.now
     this.basic = 'Basic ' + Buffer.from(`${opts.clientId}:${opts.clientSecret}`).toString('base64')
+    const login = baseUrl(opts.loginBaseUrl)
+    this.login = { origin: login.origin, path: login.path + TOKEN_PATH, endpoint: login.template + TOKEN_PATH }
   }
 
   async getToken (ctx: SendContext): Promise<string> {
@@ -62,7 +67,7 @@ export class GenesysAuth {
     const res = await this.opts.transport.send({
       operation: TOKEN_OPERATION,
       method: 'POST',
-      url: `${this.opts.loginBaseUrl}/oauth/token`,
+      ...this.login,
       headers: { authorization: this.basic, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
       retryPost: true
