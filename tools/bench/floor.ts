@@ -17,8 +17,16 @@ function answer (conversationId: string): Record<string, unknown> {
     reason: rule,
     conversationId,
     decision: {
-      action: 'CONTINUE_BOT', intent: 'billing_question', confidence: 0.92, threshold: 0.75, rule, ruleId: rule,
-      reason: "intent 'billing_question' confidence 0.92 meets threshold 0.75", target: null, policyVersion: '000000000000', turn: 1
+      action: 'CONTINUE_BOT',
+      intent: 'billing_question',
+      confidence: 0.92,
+      threshold: 0.75,
+      rule,
+      ruleId: rule,
+      reason: "intent 'billing_question' confidence 0.92 meets threshold 0.75",
+      target: null,
+      policyVersion: '000000000000',
+      turn: 1
     }
   }
 }
