@@ -5,7 +5,7 @@
 import { createServer } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import pino from 'pino'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { build } from '../../plugins/app.js'
 import { createLogger } from '../../src/logger.js'
 import { HandoffService } from '../../src/handoff.js'
@@ -63,32 +63,29 @@ async function bare (): Promise<void> {
   send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
 }
 
-/** The framework alone: Fastify parsing the JSON body and answering a fixed object, no logging, no work. */
-async function fastify (): Promise<void> {
-  const app = Fastify({ logger: false })
-  const answer = JSON.parse(BARE_BODY) as unknown
-  app.post('/webhook/messaging', async () => answer)
+/** Listens on loopback, answers the parent's stats and stop messages, and tells it the URL. */
+async function serve (app: FastifyInstance, tokenRequests: () => number = () => 0): Promise<void> {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')
   onParent(async (message) => {
-    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
+    if (message.type === 'stats') send({ type: 'stats', tokenRequests: tokenRequests(), calls: 0, cpuMicros: cpuMicros() })
     if (message.type === 'stop') { await app.close(); process.exit(0) }
   })
   send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
 }
 
+/** The framework alone: Fastify parsing the JSON body and answering a fixed object, no logging, no work. */
+async function fastify (): Promise<void> {
+  const app = Fastify({ logger: false })
+  const answer = JSON.parse(BARE_BODY) as unknown
+  app.post('/webhook/messaging', async () => answer)
+  await serve(app)
+}
+
 /** The required minimum on Fastify (floor.ts): what any service meeting the webhook's contract pays per request. */
 async function floor (): Promise<void> {
-  const app = await floorApp(createLogger('info', process.env.BENCH_LOG_FILE ?? '/dev/null'))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no address')
-  onParent(async (message) => {
-    if (message.type === 'stats') send({ type: 'stats', tokenRequests: 0, calls: 0, cpuMicros: cpuMicros() })
-    if (message.type === 'stop') { await app.close(); process.exit(0) }
-  })
-  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+  await serve(await floorApp(createLogger('info', process.env.BENCH_LOG_FILE ?? '/dev/null')))
 }
 
 async function simulator (): Promise<void> {
@@ -107,14 +104,7 @@ async function service (): Promise<void> {
   const env = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>
   // The same logger as `npm start`, writing to /dev/null: every line is still formatted and written.
   const app = await build({ env, dotenv: false, loggerInstance: createLogger(process.env.BENCH_LOG_LEVEL ?? 'info', process.env.BENCH_LOG_FILE ?? '/dev/null') })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no address')
-  onParent(async (message) => {
-    if (message.type === 'stats') send({ type: 'stats', tokenRequests: app.genesysAuth.tokenRequests, calls: 0, cpuMicros: cpuMicros() })
-    if (message.type === 'stop') { await app.close(); process.exit(0) }
-  })
-  send({ type: 'ready', url: `http://127.0.0.1:${address.port}` })
+  await serve(app, () => app.genesysAuth.tokenRequests)
 }
 
 /**
