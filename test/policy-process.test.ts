@@ -4,8 +4,8 @@ import t from 'tap'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CLIENT_ID, CLIENT_SECRET, QUEUE_ID, SESSION_SECRET, simulator } from './helper.js'
-import { startServer } from './process-helper.js'
+import { simulator } from './helper.js'
+import { simulatorEnv, startServer } from './process-helper.js'
 
 t.test('SIGHUP reloads the policy of the running process; SIGTERM closes it', async t => {
   const dir = mkdtempSync(join(tmpdir(), 'policy-process-'))
@@ -13,16 +13,7 @@ t.test('SIGHUP reloads the policy of the running process; SIGTERM closes it', as
   const file = join(dir, 'policy.yaml')
   writeFileSync(file, 'defaults: { threshold: 0.6 }\n')
   const sim = await simulator(t)
-  const server = await startServer(t, {
-    LOG_LEVEL: 'debug',
-    GENESYS_CLIENT_ID: CLIENT_ID,
-    GENESYS_CLIENT_SECRET: CLIENT_SECRET,
-    GENESYS_API_BASE_URL: sim.url,
-    GENESYS_LOGIN_BASE_URL: sim.url,
-    HANDOFF_QUEUE_ID: QUEUE_ID,
-    SESSION_SECRET,
-    POLICY_FILE: file
-  })
+  const server = await startServer(t, { ...simulatorEnv(sim.url), LOG_LEVEL: 'debug', POLICY_FILE: file })
   const loaded = await server.waitForLog('escalation policy loaded')
   t.equal(loaded.source, file)
 

@@ -69,14 +69,21 @@ export async function startServer (t: Teardown, env: Record<string, string>, opt
   return { child, url, lines, waitForLog, exited }
 }
 
-export function env (simUrl: string, extra: Record<string, string>): Record<string, string> {
+/** What the server needs to start against the simulator, and nothing more (the defaults stay as shipped). */
+export function simulatorEnv (simUrl: string): Record<string, string> {
   return {
     GENESYS_CLIENT_ID: CLIENT_ID,
     GENESYS_CLIENT_SECRET: CLIENT_SECRET,
     GENESYS_API_BASE_URL: simUrl,
     GENESYS_LOGIN_BASE_URL: simUrl,
     HANDOFF_QUEUE_ID: QUEUE_ID,
-    SESSION_SECRET,
+    SESSION_SECRET
+  }
+}
+
+export function env (simUrl: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    ...simulatorEnv(simUrl),
     ADMIN_TOKEN,
     WEBHOOK_SECRET,
     ...ROUTING_METADATA,

@@ -4,8 +4,8 @@ import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { startupSummary, maskUrlPassword } from '../src/startup-summary.js'
 import { loadConfig } from '../src/config.js'
-import { ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, QUEUE_ID, SESSION_SECRET, messagingEvent, newConversationId, simulator } from './helper.js'
-import { startServer } from './process-helper.js'
+import { ADMIN_TOKEN, CLIENT_ID, CLIENT_SECRET, QUEUE_ID, messagingEvent, newConversationId, simulator } from './helper.js'
+import { simulatorEnv, startServer } from './process-helper.js'
 
 t.test('the summary names the build, store, region, ways in and how they are protected; secrets stay out', async t => {
   const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -43,15 +43,7 @@ t.test('the summary names the build, store, region, ways in and how they are pro
 t.test('the process: summary and Genesys check at startup, one line per request, closing before closed', async t => {
   const sim = await simulator(t)
   // Neither WEBHOOK_SECRET nor a strategy: the summary reports the defaults.
-  const server = await startServer(t, {
-    GENESYS_CLIENT_ID: CLIENT_ID,
-    GENESYS_CLIENT_SECRET: CLIENT_SECRET,
-    GENESYS_API_BASE_URL: sim.url,
-    GENESYS_LOGIN_BASE_URL: sim.url,
-    HANDOFF_QUEUE_ID: QUEUE_ID,
-    SESSION_SECRET,
-    ADMIN_TOKEN
-  })
+  const server = await startServer(t, { ...simulatorEnv(sim.url), ADMIN_TOKEN })
   const { url } = server
   const summary = await server.waitForLog('genesys-handoff-service ', l => / started$/.test(String(l.msg)))
   t.match(summary, { level: 30, node: process.version, store: 'embedded (memory, this process only)', strategy: 'platform-api', signatures: 'off', docs: '/docs', metrics: 'open' })

@@ -13,6 +13,15 @@ const ROUTING = '/api/v2/conversations/messaging/'
 
 type Sim = Awaited<ReturnType<typeof buildWithSimulator>>['sim']
 
+/** A Redis store whose private Redis is not started yet (it fails until the test starts it). */
+async function storeWithRedisDown (t: Parameters<typeof build>[0], keyPrefix: string): Promise<{ redis: PrivateRedis, store: RedisHistoryStore }> {
+  const redis = await privateRedis(t, { start: false })
+  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix, commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
+  t.teardown(async () => { await store.close() })
+  await store.connect()
+  return { redis, store }
+}
+
 async function ready (app: FastifyInstance): Promise<boolean> {
   return (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200
 }
@@ -81,10 +90,7 @@ t.test('Redis restarts (with persistence) while a handoff finishes: the record l
 })
 
 t.test('unrecorded completions are bounded, answered from memory, recorded once the store is back, stopped on close', async t => {
-  const redis = await privateRedis(t, { start: false })
-  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix: 'pending:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
-  t.teardown(async () => { await store.close() })
-  await store.connect()
+  const { redis, store } = await storeWithRedisDown(t, 'pending:')
   const errors: string[] = []
   const log = { error: (o: unknown, m?: string) => { errors.push(m ?? String(o)) }, warn: () => {}, info: () => {}, debug: () => {} }
   const pending = new PendingCompletions({ store, maxEntries: 3, minDelayMs: 50, maxDelayMs: 200, maxAgeMs: 60_000, log })
@@ -120,10 +126,7 @@ t.test('backoff doubles from the first step up to the cap, with jitter in [half,
 
 t.test('a completion kept past its retention is dropped with an error', async t => {
   let now = 1_000_000
-  const redis = await privateRedis(t, { start: false })
-  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix: 'aged:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
-  t.teardown(async () => { await store.close() })
-  await store.connect()
+  const { store } = await storeWithRedisDown(t, 'aged:')
   const errors: string[] = []
   const log = { error: (_o: unknown, m?: string) => { errors.push(m ?? '') }, warn: () => {}, info: () => {}, debug: () => {} }
   const pending = new PendingCompletions({ store, maxAgeMs: 10_000, log, now: () => now })
@@ -140,10 +143,7 @@ t.test('a completion kept past its retention is dropped with an error', async t 
 
 t.test('the store back after a long outage: an unrecorded completion lands at once (readiness or the next event), not after its backed-off retry', async t => {
   let now = 1_000_000
-  const redis = await privateRedis(t, { start: false })
-  const store = new RedisHistoryStore({ target: { kind: 'single', url: redis.url }, keyPrefix: 'nudge:', commandTimeoutMs: 300, connectTimeoutMs: 300, maxEvents: 10, ttlSeconds: 600, maxConversations: 10 })
-  t.teardown(async () => { await store.close() })
-  await store.connect()
+  const { redis, store } = await storeWithRedisDown(t, 'nudge:')
   const pending = new PendingCompletions({ store, minDelayMs: 250, maxDelayMs: 30_000, maxAgeMs: 600_000, now: () => now, random: () => 1 })
   t.teardown(async () => { await pending.close() })
   pending.add('c1', 'claim', { queueId: 'q' })
