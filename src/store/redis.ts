@@ -68,8 +68,8 @@ export class RedisHistoryStore implements HistoryStore {
     })
     this.client.on('ready', () => {
       // Each (re)connection may be to a Redis started with other settings: look at persistence again.
-      this.persistence().then((appendonly) => { logPersistence(opts.log, appendonly) }, () => {})
-      this.evictionPolicy().then((policy) => { logEvictionPolicy(opts.log, policy) }, () => {})
+      this.persistence().then((appendonly) => { logSetting(opts.log, 'redis persistence', 'appendonly', appendonly, appendonly === 'yes', PERSISTENCE_ADVICE) }, () => {})
+      this.evictionPolicy().then((policy) => { logSetting(opts.log, 'redis eviction policy', 'maxmemoryPolicy', policy, policy === 'noeviction', EVICTION_ADVICE) }, () => {})
       if (this.reachable) return
       this.reachable = true
       opts.log?.info('Redis reachable again')
@@ -191,23 +191,23 @@ export class RedisHistoryStore implements HistoryStore {
    * (managed services) or Redis cannot be asked.
    */
   async persistence (): Promise<'yes' | 'no' | 'unknown'> {
-    try {
-      const reply = await this.client.config('GET', 'appendonly') as unknown
-      const value = Array.isArray(reply) ? reply[1] : undefined
-      return value === 'yes' || value === 'no' ? value : 'unknown'
-    } catch {
-      return 'unknown'
-    }
+    const value = await this.configValue('appendonly')
+    return value === 'yes' || value === 'no' ? value : 'unknown'
   }
 
   /** Redis' maxmemory-policy ('unknown' as above): anything but noeviction may drop a claim or a done record. */
   async evictionPolicy (): Promise<string> {
+    return await this.configValue('maxmemory-policy') ?? 'unknown'
+  }
+
+  /** One CONFIG GET value; null when Redis cannot be asked (CONFIG disabled, not reachable) or has none. */
+  private async configValue (name: string): Promise<string | null> {
     try {
-      const reply = await this.client.config('GET', 'maxmemory-policy') as unknown
+      const reply = await this.client.config('GET', name) as unknown
       const value = Array.isArray(reply) ? reply[1] as unknown : undefined
-      return typeof value === 'string' && value !== '' ? value : 'unknown'
+      return typeof value === 'string' && value !== '' ? value : null
     } catch {
-      return 'unknown'
+      return null
     }
   }
 
@@ -266,17 +266,13 @@ export class RedisHistoryStore implements HistoryStore {
 
 const PERSISTENCE_ADVICE = 'run Redis with appendonly yes (appendfsync everysec or always): a restart without it loses pending claims and finished-handoff records, and a later event may hand the conversation off again'
 
-function logPersistence (log: FastifyBaseLogger | undefined, appendonly: 'yes' | 'no' | 'unknown'): void {
-  if (appendonly === 'no') log?.warn({ appendonly, advice: PERSISTENCE_ADVICE }, 'redis persistence')
-  else log?.info({ appendonly, ...(appendonly === 'unknown' ? { advice: `CONFIG is not available to check it; ${PERSISTENCE_ADVICE}` } : {}) }, 'redis persistence')
-}
-
 const EVICTION_ADVICE = 'run Redis with maxmemory-policy noeviction: an evicting policy can drop a pending claim or a finished-handoff record (every key has an expiry, so volatile-* policies too), and a later event may hand the conversation off again'
 
-function logEvictionPolicy (log: FastifyBaseLogger | undefined, policy: string): void {
-  if (policy === 'noeviction') log?.info({ maxmemoryPolicy: policy }, 'redis eviction policy')
-  else if (policy === 'unknown') log?.info({ maxmemoryPolicy: policy, advice: `CONFIG is not available to check it; ${EVICTION_ADVICE}` }, 'redis eviction policy')
-  else log?.warn({ maxmemoryPolicy: policy, advice: EVICTION_ADVICE }, 'redis eviction policy')
+/** A Redis setting the once-only guarantee depends on: info when safe, a warning with advice when not, info with advice when CONFIG cannot tell. */
+function logSetting (log: FastifyBaseLogger | undefined, msg: string, field: string, value: string, safe: boolean, advice: string): void {
+  if (value === 'unknown') log?.info({ [field]: value, advice: `CONFIG is not available to check it; ${advice}` }, msg)
+  else if (safe) log?.info({ [field]: value }, msg)
+  else log?.warn({ [field]: value, advice }, msg)
 }
 
 /** The record without its claimId: the claim's proof of ownership stays with its holder. */
