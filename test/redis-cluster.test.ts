@@ -35,6 +35,17 @@ async function ownerOf (key: string): Promise<RedisProcess> {
   return owner
 }
 
+/** `perMaster` new conversation ids for each master, by the slot their keys hash to. */
+async function conversationsOnEveryMaster (prefix: string, perMaster: number): Promise<string[]> {
+  const picked = new Map<number, string[]>(cluster.masters.map(m => [m.port, []]))
+  while ([...picked.values()].some(ids => ids.length < perMaster)) {
+    const id = newConversationId()
+    const ids = picked.get((await ownerOf(`${prefix}${conversationKeys(id).handoff}`)).port)!
+    if (ids.length < perMaster) ids.push(id)
+  }
+  return [...picked.values()].flat()
+}
+
 /** Every key under the prefix whose name mentions the conversation, per master port. */
 async function keysPerMaster (t: Teardown, prefix: string, id: string): Promise<Map<number, string[]>> {
   const found = new Map<number, string[]>()
@@ -56,8 +67,8 @@ t.test('two instances on the cluster: 20 concurrent low-confidence events per co
   const prefix = env.REDIS_KEY_PREFIX as string
   const { a, b, sim } = await twoInstances(t, env)
   t.equal(a.historyStore.constructor.name, 'RedisHistoryStore')
-  // Several conversations, so their slots land on different masters.
-  const ids = Array.from({ length: 6 }, () => newConversationId())
+  // Two conversations per master, chosen by their slots, so every master serves some.
+  const ids = await conversationsOnEveryMaster(prefix, 2)
   const answers = await Promise.all(ids.flatMap(id => Array.from({ length: 20 }, async (_, i) =>
     ({ id, res: await postEvent(i % 2 === 0 ? a : b, messagingEvent(id, 0.2, { text: `m${i}`, messageId: `${id}-${i}` })) }))))
   t.same(answers.filter(x => x.res.statusCode !== 200).map(x => x.res.body), [], 'every answer 200')
@@ -78,8 +89,9 @@ t.test('two instances on the cluster: 20 concurrent low-confidence events per co
   // The recent-conversations index (its own {index} slot) lists them, whichever instance asks.
   const recent = await b.historyStore.listRecent({ state: 'done', offset: 0, limit: 50 })
   t.same(ids.filter(id => !recent.items.some(item => item.conversationId === id)), [], 'every conversation listed as handed off')
-  const masters = new Set(await Promise.all(ids.map(async id => (await ownerOf(`${prefix}${conversationKeys(id).handoff}`)).port)))
-  t.ok(masters.size > 1, `the conversations spread over ${masters.size} masters`)
+  const holders = new Set<number>()
+  for (const id of ids) for (const port of (await keysPerMaster(t, prefix, id)).keys()) holders.add(port)
+  t.same([...holders].sort(), cluster.masters.map(m => m.port).sort(), 'every master holds some of the conversations')
 
   // Redeliveries of one message on both instances: recorded once, still no second transfer.
   const again = await Promise.all(Array.from({ length: 20 }, async (_, i) => await postEvent(i % 2 === 0 ? a : b, messagingEvent(ids[0]!, 0.2, { text: 'm0', messageId: `${ids[0]!}-0` }))))
