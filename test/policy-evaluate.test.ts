@@ -149,16 +149,19 @@ t.test('phrase matching stays linear on hostile text', async t => {
     'ａｇｅｎｔ '.repeat(600),
     '\u0000\u200b'.repeat(2000)
   ]
-  for (const text of hostile) {
+  // The best of three runs, so a GC pause or a busy neighbour on a shared machine is not read as backtracking.
+  const fastest = (text: string): number => Math.min(...[0, 1, 2].map(() => {
     const started = performance.now()
     t.equal(matcher.find(text), null)
-    t.ok(performance.now() - started < 50, `${JSON.stringify(text.slice(0, 10))}… in ${(performance.now() - started).toFixed(2)} ms`)
+    return performance.now() - started
+  }))
+  for (const text of hostile) {
+    const ms = fastest(text)
+    t.ok(ms < 50, `${JSON.stringify(text.slice(0, 10))}… in ${ms.toFixed(2)} ms`)
   }
   // A hundred times the text takes about a hundred times as long, not ten thousand.
-  const big = 'agent '.repeat(66_000)
-  const started = performance.now()
-  t.equal(matcher.find(big), null)
-  t.ok(performance.now() - started < 1000, `400 kB in ${(performance.now() - started).toFixed(0)} ms`)
+  const ms = fastest('agent '.repeat(66_000))
+  t.ok(ms < 1000, `400 kB in ${ms.toFixed(0)} ms`)
   t.equal(new PhraseMatcher(['agent']).find('ＡＧＥＮＴ'), 'agent', 'full-width letters are normalised')
   t.equal(matcher.find('a a a a a a a a a a b'), 'a a a a a a a a b', 'overlapping starts are found')
 })
