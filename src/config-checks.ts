@@ -36,11 +36,17 @@ export function redisConfig (env: Env): RedisConfig | null {
   if (target === null) return null
   // A hash tag in the prefix would put every conversation on one cluster slot.
   if (target.kind === 'cluster' && /[{}]/.test(env.REDIS_KEY_PREFIX)) throw new Error('REDIS_KEY_PREFIX must not contain { or } on a Redis Cluster')
+  // A Sentinel failover promotes a replica: what only the old master held is gone, so by default an event is
+  // acknowledged once a replica has it too.
+  const waitReplicas = env.REDIS_WAIT_REPLICAS !== 'auto' ? Number(env.REDIS_WAIT_REPLICAS) : target.kind === 'sentinel' ? 1 : 0
+  // WAIT has no key, so a cluster client cannot send it to the master that took the write.
+  if (target.kind === 'cluster' && waitReplicas > 0) throw new Error('REDIS_WAIT_REPLICAS is not supported with REDIS_CLUSTER_NODES (leave it auto or 0)')
   return {
     target,
     keyPrefix: env.REDIS_KEY_PREFIX,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS
+    connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
+    waitReplicas
   }
 }
 

@@ -17,6 +17,8 @@ export interface RedisConfig {
   keyPrefix: string
   commandTimeoutMs: number
   connectTimeoutMs: number
+  /** replicas that must confirm an accepted event (WAIT) before it is acknowledged */
+  waitReplicas: number
 }
 
 export interface GenesysConfig {

@@ -1,7 +1,8 @@
 // Choosing the Redis topology from the settings, and the rule that lets the Lua scripts run on a cluster:
 // every key a script touches arrives in KEYS.
 import t from 'tap'
-import { build } from './helper.js'
+import { build, testEnv } from './helper.js'
+import { loadConfig } from '../src/config.js'
 import { hostPorts, redisTarget, type RedisTargetSettings } from '../src/store/redis-connection.js'
 import { REDIS_SCRIPTS } from '../src/store/redis-scripts.js'
 
@@ -53,6 +54,21 @@ t.test('host:port lists: clear errors that name the setting', async t => {
 t.test('the service refuses two topologies at startup, naming them', async t => {
   await t.rejects(build(t, { envOverrides: { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' } }),
     /Invalid configuration: REDIS_SENTINELS cannot be combined with REDIS_URL/)
+})
+
+t.test('REDIS_WAIT_REPLICAS: 1 with Sentinel unless set, 0 otherwise; refused on a cluster', async t => {
+  const waits = (extra: Record<string, unknown>): number | undefined => loadConfig(testEnv(extra)).redis?.waitReplicas
+  const sentinel = { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm' }
+  t.equal(waits(sentinel), 1)
+  t.equal(waits({ ...sentinel, REDIS_WAIT_REPLICAS: '0' }), 0)
+  t.equal(waits({ ...sentinel, REDIS_WAIT_REPLICAS: '2' }), 2)
+  t.equal(waits({ REDIS_URL: 'redis://r:6379' }), 0)
+  t.equal(waits({ REDIS_URL: 'redis://r:6379', REDIS_WAIT_REPLICAS: '1' }), 1)
+  t.equal(waits({ REDIS_CLUSTER_NODES: 'a:1' }), 0)
+  for (const bad of ['', 'x', '-1', '17', '1.5']) t.throws(() => waits({ ...sentinel, REDIS_WAIT_REPLICAS: bad }), /REDIS_WAIT_REPLICAS must match pattern/, bad)
+  t.throws(() => waits({ REDIS_CLUSTER_NODES: 'a:1', REDIS_WAIT_REPLICAS: '1' }), /REDIS_WAIT_REPLICAS is not supported with REDIS_CLUSTER_NODES/)
+  await t.rejects(build(t, { envOverrides: { REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_WAIT_REPLICAS: 1 } }),
+    /Invalid configuration: REDIS_WAIT_REPLICAS is not supported with REDIS_CLUSTER_NODES/)
 })
 
 t.test('every key a Lua script touches is one of its declared KEYS (so Redis Cluster can route it)', async t => {

@@ -41,6 +41,33 @@ t.test('selected by REDIS_SENTINELS + REDIS_SENTINEL_NAME: the master group\'s m
   await t.rejects(build(t, { envOverrides: { ...sentinelEnv('s1:'), REDIS_SENTINEL_NAME: '' } }), /REDIS_SENTINEL_NAME is required/)
 })
 
+t.test('an event is acknowledged once a replica holds it: with the replicas stalled the webhook answers 503 + Retry-After; redelivered, it is accepted once', async t => {
+  // WAIT gets half the command timeout; Redis notices its end only at its next tick (up to 100 ms later).
+  const app = await build(t, { envOverrides: { ...sentinelEnv('s3:'), REDIS_COMMAND_TIMEOUT_MS: 1000 } })
+  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
+  const id = newConversationId()
+  const event = messagingEvent(id, 0.9, { text: 'm1', messageId: `${id}-1` })
+  const thaw = (): void => { for (const replica of group.replicas) replica.thaw() }
+  t.teardown(thaw)
+  for (const replica of group.replicas) replica.freeze()
+  const refused = await postEvent(app, event)
+  t.equal(refused.statusCode, 503, 'not acknowledged on the master\'s word alone')
+  t.ok(Number(refused.headers['retry-after']) > 0, 'with Retry-After')
+  t.match(refused.json(), { code: 'STORE_UNAVAILABLE', message: /replica/ })
+  thaw()
+  const accepted = await postEvent(app, event)
+  t.equal(accepted.statusCode, 200)
+  t.equal(accepted.json().duplicate, true, 'the master held it already; now a replica does too')
+  for (const replica of group.replicas) t.same(await replica.client(t).lrange(`s3:conv:{${id}}:history`, 0, -1).then(items => items.map(i => JSON.parse(i).text)), ['m1'])
+
+  // REDIS_WAIT_REPLICAS=0: the master's word is enough (the replicas catch up when they can).
+  const eager = await build(t, { envOverrides: { ...sentinelEnv('s3:'), REDIS_WAIT_REPLICAS: 0 } })
+  await eventually(async () => (await eager.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
+  for (const replica of group.replicas) replica.freeze()
+  t.equal((await postEvent(eager, messagingEvent(id, 0.9, { text: 'm2', messageId: `${id}-2` }))).statusCode, 200)
+  thaw()
+})
+
 t.test('the master killed during traffic: a replica is promoted, no accepted event lost, every conversation handed off exactly once', async t => {
   const { app: a, sim } = await buildWithSimulator(t, { envOverrides: sentinelEnv('s2:') })
   const b = await build(t, { envOverrides: { ...sentinelEnv('s2:'), GENESYS_API_BASE_URL: sim.url, GENESYS_LOGIN_BASE_URL: sim.url } })

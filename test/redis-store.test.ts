@@ -2,9 +2,10 @@
 // messageId dedupe; browser sessions.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls } from './helper.js'
+import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent, routingCalls, captureLog } from './helper.js'
 import { SHARED_REDIS_URL, eventually, keysUnder, rawClient, redisEnv, uniquePrefix } from './redis-helper.js'
 import { RedisHistoryStore } from '../src/store/redis.js'
+import { StoreUnavailableError } from '../src/errors.js'
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 
@@ -191,6 +192,21 @@ t.test('REDIS_URL must be a redis:// URL; the error does not echo a password', a
   await build(t, { envOverrides: { REDIS_URL: 'not a url :hunter2' } }).then(
     () => t.fail('should reject'),
     (err: Error) => { t.match(err.message, /REDIS_URL is not a valid URL/); t.notMatch(err.message, /hunter2/) })
+})
+
+t.test('waitReplicas on a Redis without replicas: no append is acknowledged (503), with one warning', async t => {
+  const log = captureLog('info')
+  const store = new RedisHistoryStore({
+    target: { kind: 'single', url: SHARED_REDIS_URL }, keyPrefix: uniquePrefix(t), commandTimeoutMs: 1000, connectTimeoutMs: 1000, maxEvents: 10, ttlSeconds: 60, maxConversations: 10, waitReplicas: 1, log: log.logger
+  })
+  t.teardown(async () => { await store.close() })
+  t.equal(await store.connect(), true)
+  for (const text of ['one', 'one']) {
+    const err = await store.append('w', { event: 'message', intent: { intent: 'x', confidence: 0.9 }, text, timestamp: new Date().toISOString(), messageId: 'w-1' }).catch((e: unknown) => e)
+    t.ok(err instanceof StoreUnavailableError, 'refused as unavailable (503 + Retry-After)')
+    t.match((err as Error).message, /replicas did not confirm the write in time \(0 of 1\)/)
+  }
+  t.equal(log.lines.filter(l => /replicas did not confirm/.test(String(l.msg))).length, 1, 'warned once, not per event')
 })
 
 t.test('a claim released with a hold stays pending until the hold ends', async t => {

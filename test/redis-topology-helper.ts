@@ -42,6 +42,11 @@ export class RedisProcess {
     await exited
   }
 
+  /** SIGSTOP: the process keeps its connections but answers nothing, as when a machine stalls; thaw() resumes it. */
+  freeze (): void { this.child?.kill('SIGSTOP') }
+
+  thaw (): void { this.child?.kill('SIGCONT') }
+
   /** A client to this one process (no cluster or sentinel logic), closed after the test. */
   client (t: Teardown): Redis {
     const client = new Redis({ host: HOST, port: this.port, password: this.password, lazyConnect: true, maxRetriesPerRequest: 1 })

@@ -62,6 +62,8 @@ export const EnvSchema = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'handoff:' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000 }),
   REDIS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000 }),
+  // Replicas that must hold an event before its webhook is answered (Redis WAIT); auto: 1 with Sentinel, else 0.
+  REDIS_WAIT_REPLICAS: Type.String({ pattern: '^(auto|[0-9]|1[0-6])$', default: 'auto' }),
   // --- Redis topology: at most one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS (src/store/redis-connection.ts) ---
   REDIS_CLUSTER_NODES: Type.String({ default: '' }),
   REDIS_SENTINELS: Type.String({ default: '' }),

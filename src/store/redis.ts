@@ -5,7 +5,7 @@
 // and surface as StoreUnavailableError (503 + Retry-After); the client reconnects on its own. A separate
 // index (redis-index.ts) lists recent conversations; its upkeep never fails a conversation operation.
 import { randomUUID } from 'node:crypto'
-import { ReplyError } from 'ioredis'
+import { Cluster, ReplyError } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SessionStore } from '@fastify/session'
 import { StoreUnavailableError } from '../errors.js'
@@ -35,6 +35,8 @@ export interface RedisStoreOptions extends HistoryLimits {
   keyPrefix: string
   commandTimeoutMs: number
   connectTimeoutMs: number
+  /** replicas that must confirm an append (WAIT, for half the command timeout) before it counts as accepted */
+  waitReplicas?: number
   log?: FastifyBaseLogger
   now?: () => number
 }
@@ -51,6 +53,7 @@ export class RedisHistoryStore implements HistoryStore {
   private readonly now: () => number
   private readonly index: RecentIndex
   private reachable = true
+  private replicasKeepingUp = true
   private indexHealthy = true
   private readonly stopReviving: () => void
 
@@ -91,6 +94,8 @@ export class RedisHistoryStore implements HistoryStore {
     const [events, handoff, duplicate, turns, tail] = await this.command(async () => await this.client.handoffAppend(
       keys.history, keys.handoff, keys.message(messageId ?? ''), keys.turns, JSON.stringify(entry), maxEvents, ttlSeconds,
       messageId === undefined ? '0' : '1', this.opts.dedupeTtlSeconds ?? 3600, Math.max(0, Math.floor(recent))))
+    // A duplicate too: the first delivery's write may not have reached a replica yet.
+    await this.replicated()
     await indexed
     return { events, handoff: toRecord(handoff), duplicate: duplicate === 1, turns, recent: tail.map(item => JSON.parse(item) as HistoryEntry) }
   }
@@ -220,6 +225,24 @@ export class RedisHistoryStore implements HistoryStore {
     if (this.client.status === 'ready') await this.client.quit().catch(() => {})
     // Also ends the helper connections QUIT leaves open (the sentinels watched for a failover).
     this.client.disconnect()
+  }
+
+  /**
+   * Waits until waitReplicas replicas hold this connection's writes so far; short of that the event is not
+   * acknowledged (503 + Retry-After) and its redelivery, found as a duplicate, waits again.
+   */
+  private async replicated (): Promise<void> {
+    const wanted = this.opts.waitReplicas ?? 0
+    if (wanted === 0 || this.client instanceof Cluster) return
+    const client = this.client
+    const confirmed = await this.command(async () => await client.wait(wanted, Math.max(1, Math.floor(this.opts.commandTimeoutMs / 2))))
+    const keepingUp = confirmed >= wanted
+    if (keepingUp !== this.replicasKeepingUp) {
+      this.replicasKeepingUp = keepingUp
+      if (keepingUp) this.opts.log?.info({ replicas: confirmed }, 'Redis replicas confirm writes again')
+      else this.opts.log?.warn({ replicas: confirmed, wanted }, 'Redis replicas did not confirm a write in time: webhooks answer 503 until they do (REDIS_WAIT_REPLICAS)')
+    }
+    if (!keepingUp) throw new StoreUnavailableError(`Redis replicas did not confirm the write in time (${confirmed} of ${wanted})`, RETRY_AFTER_SECONDS)
   }
 
   /** Index upkeep: its failure is logged, never passed on (the conversation's own keys are already written). */
