@@ -34,6 +34,14 @@ function tap (args) {
   })
 }
 
+// tap rebuilds its Test class when package.json "tap" plugins differ from the built ones, but only after it has
+// chosen this run's loaders: the first run after npm ci would load ts-node as well as tsx. So build first.
+const [{ TapConfig }, { signature }] = await Promise.all([import('@tapjs/config'), import('@tapjs/test')])
+if ((await TapConfig.load()).pluginSignature !== signature) {
+  const built = await new Promise(resolve => spawn('npx', ['tap', 'build'], { stdio: 'inherit' }).on('close', resolve))
+  if (built !== 0) process.exit(built ?? 1)
+}
+
 const argv = process.argv.slice(2)
 const named = argv.length > 0 && argv.every(a => Object.hasOwn(SUITES, a))
 const runs = named ? argv.map(name => SUITES[name]) : [argv]
