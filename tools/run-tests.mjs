@@ -5,8 +5,16 @@
 //   node tools/run-tests.mjs <tap args>   one tap run with those arguments, e.g. a single test file
 import { spawn } from 'node:child_process'
 
-// The main suite holds the coverage floor (package.json "tap"); the bench's servers run compiled code, so no coverage there.
-const SUITES = { main: ['--no-allow-incomplete-coverage'], bench: ['--disable-coverage', 'test/bench/smoke.test.ts'] }
+// Tests load TypeScript with tsx (package.json "tap" node-arg). tsx puts the source text in its source maps only when
+// NODE_V8_COVERAGE is set, and the coverage report needs that text (without it, each file counts as one line): so tap's
+// test-env sets it. Node then writes its own coverage too, into .tap/coverage/node: each tap run clears it, the report
+// skips it.
+// The main suite holds the coverage floor (package.json "tap"); the bench's servers run compiled code, so no coverage
+// there, nor Node's own (NODE_V8_COVERAGE unset: it would slow the servers and the tsc the bench runs).
+const SUITES = {
+  main: ['--no-allow-incomplete-coverage'],
+  bench: ['--disable-coverage', '--test-env=NODE_V8_COVERAGE', 'test/bench/smoke.test.ts']
+}
 
 /** One tap run, echoed as it goes; resolves with its exit code and the counts of its closing summary. */
 function tap (args) {
@@ -24,6 +32,14 @@ function tap (args) {
       resolve({ code: code ?? 1, passed: counts.pass ?? 0, failed: counts.fail ?? 0 })
     })
   })
+}
+
+// tap rebuilds its Test class when package.json "tap" plugins differ from the built ones, but only after it has
+// chosen this run's loaders: the first run after npm ci would load ts-node as well as tsx. So build first.
+const [{ TapConfig }, { signature }] = await Promise.all([import('@tapjs/config'), import('@tapjs/test')])
+if ((await TapConfig.load()).pluginSignature !== signature) {
+  const built = await new Promise(resolve => spawn('npx', ['tap', 'build'], { stdio: 'inherit' }).on('close', resolve))
+  if (built !== 0) process.exit(built ?? 1)
 }
 
 const argv = process.argv.slice(2)
