@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { build, messagingEvent, newConversationId } from './helper.js'
-import { eventually, freePort, privateRedis, redisEnv, uniquePrefix } from './redis-helper.js'
+import { eventually, untilReady, freePort, privateRedis, redisEnv, uniquePrefix } from './redis-helper.js'
 import { readText, repoFile } from './deploy-helper.js'
 
 const exec = promisify(execFile)
@@ -121,7 +121,7 @@ t.test('through HAProxy: webhooks spread over both instances; an unready instanc
   t.same(onlyA.map(r => [r.status, r.on]), Array(20).fill([200, 'a']), 'every webhook lands on the ready instance')
 
   await bRedis.start()
-  await eventually(async () => (await b.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 15_000, 'b ready again')
+  await untilReady(b, 15_000, 'b ready again')
   await eventually(async () => (await burst(4)).some(r => r.on === 'b'), 20_000, `b back in the rotation\n${log}`)
   t.pass('b is back in the rotation')
 

@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent, transferCalls } from './helper.js'
-import { eventually } from './redis-helper.js'
+import { untilReady } from './redis-helper.js'
 import { CLUSTER_PASSWORD, startCluster, type RedisProcess } from './redis-topology-helper.js'
 import { conversationKeys } from '../src/store/redis-scripts.js'
 
@@ -148,7 +148,7 @@ t.test('a master killed: its conversations answer 503 with Retry-After and readi
 
   await victim.start()
   await cluster.healthy()
-  for (const app of [a, b]) await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 20_000, 'readiness after the master returned')
+  for (const app of [a, b]) await untilReady(app, 20_000, 'readiness after the master returned')
   // The webhook sender retries the refused delivery: recorded once, handed off once.
   const retried = await Promise.all([a, b, a, b].map(async app => await postEvent(app, messagingEvent(id, 0.2, { text: 'during', messageId: 'during' }))))
   t.same(retried.map(r => r.statusCode), [200, 200, 200, 200], retried.map(r => r.body).join('\n'))
@@ -166,7 +166,7 @@ t.test('an instance started while the whole cluster is down starts unready, answ
   t.equal(refused.json().code, 'STORE_UNAVAILABLE')
   await Promise.all(cluster.masters.map(async m => { await m.start() }))
   await cluster.healthy()
-  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 20_000, 'readiness once the cluster is back')
+  await untilReady(app, 20_000, 'readiness once the cluster is back')
   const res = await postEvent(app, messagingEvent(newConversationId(), 0.9))
   t.equal(res.statusCode, 200, res.body)
 })

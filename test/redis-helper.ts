@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import type { FastifyInstance } from 'fastify'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -144,4 +145,9 @@ export async function eventually (check: () => Promise<boolean>, timeoutMs = 10_
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
     await sleep(50)
   }
+}
+
+/** Until the app's readiness answers 200 (its store reachable again). */
+export async function untilReady (app: FastifyInstance, timeoutMs = 10_000, what = 'readiness'): Promise<void> {
+  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, timeoutMs, what)
 }

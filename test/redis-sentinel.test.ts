@@ -5,7 +5,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ADMIN_TOKEN, build, buildWithSimulator, messagingEvent, newConversationId, postEvent, transferCalls } from './helper.js'
-import { eventually } from './redis-helper.js'
+import { eventually, untilReady } from './redis-helper.js'
 import { startSentinelGroup } from './redis-topology-helper.js'
 
 const group = await startSentinelGroup(t, { sentinels: 3 })
@@ -32,7 +32,7 @@ async function deliver (app: FastifyInstance, body: Record<string, unknown>, unt
 t.test('selected by REDIS_SENTINELS + REDIS_SENTINEL_NAME: the master group\'s master holds the state', async t => {
   const app = await build(t, { envOverrides: { ...sentinelEnv('s1:'), REDIS_COMMAND_TIMEOUT_MS: 2000 } })
   t.equal(app.historyStore.constructor.name, 'RedisHistoryStore')
-  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
+  await untilReady(app, 10_000, 'readiness through the sentinels')
   const id = newConversationId()
   t.equal((await postEvent(app, messagingEvent(id, 0.9))).statusCode, 200)
   t.equal(await group.masterPort(), group.master.port)
@@ -44,7 +44,7 @@ t.test('selected by REDIS_SENTINELS + REDIS_SENTINEL_NAME: the master group\'s m
 t.test('an event is acknowledged once a replica holds it: with the replicas stalled the webhook answers 503 + Retry-After; redelivered, it is accepted once', async t => {
   // WAIT gets half the command timeout; Redis notices its end only at its next tick (up to 100 ms later).
   const app = await build(t, { envOverrides: { ...sentinelEnv('s3:'), REDIS_COMMAND_TIMEOUT_MS: 1000 } })
-  await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
+  await untilReady(app, 10_000, 'readiness through the sentinels')
   const id = newConversationId()
   const event = messagingEvent(id, 0.9, { text: 'm1', messageId: `${id}-1` })
   const thaw = (): void => { for (const replica of group.replicas) replica.thaw() }
@@ -62,7 +62,7 @@ t.test('an event is acknowledged once a replica holds it: with the replicas stal
 
   // REDIS_WAIT_REPLICAS=0: the master's word is enough (the replicas catch up when they can).
   const eager = await build(t, { envOverrides: { ...sentinelEnv('s3:'), REDIS_WAIT_REPLICAS: 0 } })
-  await eventually(async () => (await eager.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness through the sentinels')
+  await untilReady(eager, 10_000, 'readiness through the sentinels')
   for (const replica of group.replicas) replica.freeze()
   t.equal((await postEvent(eager, messagingEvent(id, 0.9, { text: 'm2', messageId: `${id}-2` }))).statusCode, 200)
   thaw()
@@ -98,7 +98,7 @@ t.test('the master killed during traffic: a replica is promoted, no accepted eve
 
   await eventually(async () => await group.masterPort() !== oldMaster, 20_000, 'the sentinels to promote a replica')
   t.pass(`the sentinels promoted a replica (${oldMaster} → ${await group.masterPort()})`)
-  for (const app of [a, b]) await eventually(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200, 10_000, 'readiness on the new master')
+  for (const app of [a, b]) await untilReady(app, 10_000, 'readiness on the new master')
   t.ok(stats.refused > 0, `deliveries were refused during the failover (${stats.refused}) and retried`)
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
   // Read like an operator would: a 503 while the client settles on the new master is retried.
